@@ -1,0 +1,39 @@
+# The two commands: `make demo` and `make test`. Each creates or reuses .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# nbgrader shells out to alembic: the venv's bin/ must be on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export MPLBACKEND := Agg
+
+.PHONY: test demo build install release benchmark clean
+
+# Installs the dependencies declared in pyproject.toml (not the project itself:
+# an installed copy of solutions/ would be one more place a submission could read).
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is needed (nbgrader 0.9.6)") if sys.version_info < (3, 11) else None'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]))' > $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+test: install
+	$(PY) -m pytest
+
+demo: install
+	$(PY) -m autograder grade examples/submissions --out demo-out
+
+build: install
+	$(PY) -m autograder build
+
+release: install
+	$(PY) -m autograder release --out release
+
+benchmark: install
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) demo-out release .pytest_cache

@@ -1,0 +1,1 @@
+"""Auto-grader for the MLE and EM exercises: hidden checks, sandbox, batch grading, release."""

@@ -1,0 +1,1 @@
+"""Hidden checks, one module per exercise; each registers itself with @check."""

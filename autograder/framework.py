@@ -1,0 +1,286 @@
+"""How a hidden check is written: the ``@check`` decorator, the student proxy,
+and the comparisons that turn a wrong number into a sentence naming the mistake.
+
+A check is a plain function in ``autograder/checks/<exercise>.py``. It builds
+seeded inputs, calls the student's function through ``student`` (which runs
+it in a sandboxed child and returns plain data), computes the reference in
+this process, and raises ``CheckFailed`` with a message for the student when
+they disagree. Points are declared on the decorator, next to the check.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import numpy as np
+
+from .sandbox.child import FigureData, Unsupported
+
+#: Base of every hidden seed. Public tests use other data (seed 42 tempos,
+#: the lesson's mixture with seed 0), so hard-coded public answers fail here.
+HIDDEN_SEED = 730_2026
+
+
+class CheckFailed(Exception):
+    """The student's code is wrong; ``str(exc)`` is the message they read."""
+
+
+class NotImplementedYet(CheckFailed):
+    """The student has not written this function yet (it raises NotImplementedError)."""
+
+
+class ForbiddenRoutine(CheckFailed):
+    """The function called a library routine that does the exercise's job."""
+
+
+@dataclass(frozen=True)
+class Check:
+    exercise: str
+    function: str
+    name: str
+    title: str
+    points: float
+    run: Callable
+
+
+@dataclass
+class CheckResult:
+    """One check's outcome: plain data that any front end can render."""
+
+    exercise: str
+    function: str
+    name: str
+    title: str
+    points: float
+    max_points: float
+    status: str  # passed, failed, not_implemented, forbidden, grader_error
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+REGISTRY: dict[str, list[Check]] = {}
+
+
+def check(function: str, points: float, title: str | None = None):
+    """Register a hidden check of ``function`` worth ``points``.
+
+    The exercise is the module the check lives in (``autograder.checks.<slug>``);
+    the title defaults to the first line of the check's docstring.
+    """
+
+    def register(run: Callable) -> Callable:
+        exercise = run.__module__.rsplit(".", 1)[-1]
+        doc = (run.__doc__ or run.__name__).strip().splitlines()[0]
+        REGISTRY.setdefault(exercise, []).append(
+            Check(exercise, function, run.__name__, title or doc, float(points), run)
+        )
+        return run
+
+    return register
+
+
+def rng(name: str) -> np.random.Generator:
+    """A generator seeded from the hidden base seed and a name, so every check's data is fixed."""
+    return np.random.default_rng([HIDDEN_SEED, zlib.crc32(name.encode())])
+
+
+# --------------------------------------------------------------------------
+# Describing calls and values in messages
+# --------------------------------------------------------------------------
+
+def fmt(value, digits: int = 6) -> str:
+    """A short, readable rendering of a value for a message."""
+    if isinstance(value, Unsupported):
+        return value.description
+    if isinstance(value, FigureData):
+        return "a figure"
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        return repr(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.{digits}g}"
+    if isinstance(value, np.ndarray):
+        if value.size > 8:
+            head = ", ".join(fmt(v, 4) for v in value.ravel()[:5])
+            return f"array of shape {value.shape} starting [{head}, ...]"
+        with np.printoptions(precision=4, suppress=False):
+            return f"array({np.array2string(value, separator=', ')})"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(fmt(v, digits) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list):
+        if len(value) > 8:
+            return f"a list of {len(value)} items"
+        return "[" + ", ".join(fmt(v, digits) for v in value) + "]"
+    if isinstance(value, dict):
+        return "a dict with keys " + ", ".join(repr(k) for k in value)
+    return repr(value)[:80]
+
+
+def describe_arg(value) -> str:
+    if isinstance(value, np.ndarray):
+        kind = "floats" if value.dtype.kind == "f" else "ints" if value.dtype.kind in "iu" else "values"
+        shape = "x".join(map(str, value.shape))
+        return f"<{shape} array of {kind}>" if value.ndim != 1 else f"<{value.size} {kind}>"
+    if isinstance(value, list) and len(value) > 4:
+        return f"<list of {len(value)} numbers>"
+    return fmt(value)
+
+
+def call_text(function: str, args, kwargs=None) -> str:
+    parts = [describe_arg(a) for a in args]
+    parts += [f"{k}={describe_arg(v)}" for k, v in (kwargs or {}).items()]
+    return f"{function}({', '.join(parts)})"
+
+
+# --------------------------------------------------------------------------
+# The student, as seen from a check
+# --------------------------------------------------------------------------
+
+class Student:
+    """Calls the student's functions in the sandbox and turns failures into messages.
+
+    ``student.gaussian_mle(x)`` returns the decoded value, or raises
+    ``CheckFailed`` saying what went wrong in the student's terms.
+    """
+
+    def __init__(self, session):
+        self._session = session
+
+    def __getattr__(self, function: str):
+        if function.startswith("_"):
+            raise AttributeError(function)
+        return lambda *args, **kwargs: self._call(function, args, kwargs)
+
+    def _call(self, function: str, args, kwargs):
+        reply, text = self._session.call(function, args, kwargs)
+        status = reply.status
+        if reply.forbidden:
+            raise ForbiddenRoutine(
+                f"{function} calls {', '.join(reply.forbidden)}, a library routine that does this "
+                f"exercise's job for you. Write the computation yourself with NumPy: "
+                f"every check of {function} scores 0 while it calls it."
+            )
+        if status == "missing":
+            raise CheckFailed(f"MISSING FUNCTION: your file defines no function named {function}. "
+                              f"Keep the name and signature of the stub.")
+        if status == "raised":
+            error = reply.error
+            if error.get("type") == "NotImplementedError":
+                raise NotImplementedYet(f"{function} is not implemented yet (it raises NotImplementedError).")
+            where = "".join(f"\n    {line}" for line in error.get("trace", []))
+            raise CheckFailed(f"Called {text}: it raised {error.get('type')}: "
+                              f"{error.get('message')}{where}")
+        if status == "timeout":
+            raise CheckFailed(f"Called {text}: it did not finish within its time limit "
+                              f"({self._session.last_timeout:g} s). Look for a loop that never ends, "
+                              f"or a loop over every point where NumPy could work on whole arrays.")
+        if status == "crashed":
+            raise CheckFailed(f"Called {text}: the process running your code stopped "
+                              f"(it exited, was killed or ran out of memory). {reply.error.get('message', '')}")
+        if reply.mutated:
+            names = ", ".join(f"argument {i + 1}" for i in reply.mutated)
+            raise CheckFailed(f"Called {text}: it changed its input ({names}) in place. "
+                              f"Work on a copy (np.array(x, dtype=float)) and leave the caller's data alone.")
+        if status != "returned":
+            raise CheckFailed(f"Called {text}: unexpected reply {status}.")
+        return reply.value
+
+    def call_text(self, function: str, *args, **kwargs) -> str:
+        return call_text(function, args, kwargs)
+
+
+# --------------------------------------------------------------------------
+# Validating what came back
+# --------------------------------------------------------------------------
+
+def returned(call: str, what: str, value) -> CheckFailed:
+    return CheckFailed(f"Called {call}: it should return {what}, but returned {fmt(value)}.")
+
+
+def as_float(value, call: str, *, finite: bool = True) -> float:
+    """A real number: Python float, NumPy float or int, or an array of one element."""
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "fiu":
+        value = value.reshape(()).item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise returned(call, "a float", value)
+    value = float(value)
+    if finite and not math.isfinite(value):
+        raise CheckFailed(f"Called {call}: it returned {value}, not a finite number. "
+                          f"Look for a log of 0 (underflow) or a division by 0.")
+    return value
+
+
+def as_floats(value, count: int, call: str) -> tuple[float, ...]:
+    """A tuple or list of ``count`` real numbers (e.g. ``(mu_hat, sigma_hat)``)."""
+    if isinstance(value, np.ndarray) and value.shape == (count,):
+        value = tuple(value.tolist())
+    if not isinstance(value, (tuple, list)) or len(value) != count:
+        raise returned(call, f"a tuple of {count} floats", value)
+    return tuple(as_float(v, call) for v in value)
+
+
+def as_array(value, shape: tuple, call: str, *, what: str = "an array", finite: bool = True,
+             kind: str = "fiub") -> np.ndarray:
+    """A numeric array of exactly ``shape`` (lists accepted), finite unless told otherwise."""
+    if isinstance(value, (list, tuple)):
+        try:
+            value = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise returned(call, f"{what} of shape {shape}", value) from None
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in kind:
+        raise returned(call, f"{what} of shape {shape}", value)
+    if value.shape != tuple(shape):
+        raise CheckFailed(f"Called {call}: it should return {what} of shape {tuple(shape)}, "
+                          f"but the result has shape {value.shape}.")
+    if finite and value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+        bad = int(np.sum(~np.isfinite(value)))
+        raise CheckFailed(f"Called {call}: {bad} of its {value.size} values are NaN or infinite.")
+    return value.astype(float) if value.dtype.kind != "f" and "b" not in kind else value
+
+
+def as_dict(value, keys, call: str) -> dict:
+    if not isinstance(value, dict):
+        raise returned(call, f"a dict with keys {', '.join(map(repr, keys))}", value)
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise CheckFailed(f"Called {call}: the dict it returned has no key {', '.join(map(repr, missing))}.")
+    return value
+
+
+# --------------------------------------------------------------------------
+# Comparing, and naming the mistake
+# --------------------------------------------------------------------------
+
+def close(got, want, rtol: float, atol: float = 0.0) -> bool:
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    return got.shape == want.shape and bool(np.all(np.isclose(got, want, rtol=rtol, atol=atol)))
+
+
+def expect_close(got, want, *, call: str, rtol: float, atol: float = 0.0,
+                 mistakes: dict | None = None, what: str = "", hint: str = "") -> None:
+    """Fail unless ``got`` matches ``want``; if it matches a known mistake, say which.
+
+    ``mistakes`` maps a message ("sigma divides by n - 1; the MLE divides by n")
+    to the value that mistake would produce on the same inputs.
+    """
+    if close(got, want, rtol, atol):
+        return
+    label = f" {what}" if what else ""
+    base = f"Called {call}:{label} got {fmt(got)}, expected {fmt(want)}."
+    for message, wrong in (mistakes or {}).items():
+        try:
+            if close(got, wrong, rtol, atol):
+                raise CheckFailed(f"{base} {message}")
+        except (ValueError, TypeError, FloatingPointError):
+            continue
+    raise CheckFailed(f"{base} {hint}".rstrip())

@@ -1,0 +1,199 @@
+"""Grade one student's module for one exercise: run every hidden check, collect results.
+
+The checks run here, in the grading process, with the reference; the
+student's code runs in a sandboxed child (``sandbox``). A child that hangs or
+dies is replaced for the next check, so one broken function costs only its
+own checks, and a function that timed out once is not waited for again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import framework
+from .framework import CheckFailed, CheckResult, ForbiddenRoutine, NotImplementedYet, Student
+from .manifest import exercise as find_exercise
+from .manifest import exercises
+from .sandbox import Limits, Reply, StudentModule, Zygote
+
+
+def checks_for(slug: str) -> list[framework.Check]:
+    """The registered checks of an exercise, in the order they are written."""
+    importlib.import_module(f"autograder.checks.{slug}")
+    return list(framework.REGISTRY.get(slug, []))
+
+
+def max_points(slug: str) -> float:
+    return sum(c.points for c in checks_for(slug))
+
+
+@dataclass
+class ExerciseResult:
+    exercise: str
+    status: str  # graded, missing, load_error
+    message: str = ""
+    results: list[CheckResult] = field(default_factory=list)
+    output: str = ""
+    seconds: float = 0.0
+
+    @property
+    def points(self) -> float:
+        return round(sum(r.points for r in self.results), 6)
+
+    @property
+    def max_points(self) -> float:
+        return round(sum(r.max_points for r in self.results), 6)
+
+    def to_dict(self) -> dict:
+        return {
+            "exercise": self.exercise, "status": self.status, "message": self.message,
+            "points": self.points, "max_points": self.max_points, "output": self.output,
+            "seconds": round(self.seconds, 3), "results": [r.to_dict() for r in self.results],
+        }
+
+
+class Session:
+    """The live student child for one exercise, restarted after a crash or timeout."""
+
+    def __init__(self, zygote: Zygote, module_path: Path, scratch: Path, slug: str,
+                 limits: Limits, budget: float):
+        self.zygote, self.module_path, self.scratch = zygote, module_path, scratch
+        self.slug, self.limits = slug, limits
+        self.deadline = time.monotonic() + budget
+        self.timed_out: set[str] = set()
+        self.outputs: list[str] = []
+        self.last_timeout = limits.call_timeout
+        self.child: StudentModule | None = None
+        self.load: Reply = self._start()
+
+    def _start(self) -> Reply:
+        self.child = StudentModule(self.zygote, self.module_path, self.scratch, self.slug, self.limits)
+        return self.child.load
+
+    def call(self, function: str, args, kwargs) -> tuple[Reply, str]:
+        text = framework.call_text(function, args, kwargs)
+        if function in self.timed_out:
+            return Reply("timeout"), text
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise CheckFailed(f"Not run: the exercise used up its time budget before this check "
+                              f"(an earlier call was too slow).")
+        if self.child is None or not self.child.alive:
+            self._collect_output()
+            load = self._start()
+            if load.status != "loaded":
+                return Reply("crashed", error={"message": "your module could not be loaded again"}), text
+        self.last_timeout = min(self.limits.call_timeout, remaining)
+        reply = self.child.call(function, args, kwargs, timeout=self.last_timeout)
+        if reply.status == "timeout":
+            self.timed_out.add(function)
+        return reply, text
+
+    def _collect_output(self) -> None:
+        if self.child is not None:
+            text = self.child.output()
+            if text:
+                self.outputs.append(text)
+
+    def close(self) -> str:
+        if self.child is not None:
+            self.child.kill()
+            self._collect_output()
+        return "\n".join(self.outputs)[:4000]
+
+
+def _zero(check: framework.Check, status: str, message: str) -> CheckResult:
+    return CheckResult(check.exercise, check.function, check.name, check.title, 0.0,
+                       check.points, status, message)
+
+
+def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
+                 limits: Limits = Limits(), budget: float = 120.0) -> ExerciseResult:
+    """Run every hidden check of exercise ``slug`` against the student's file."""
+    find_exercise(slug)  # unknown exercise: fail loudly, it is a grader bug
+    checks = checks_for(slug)
+    start = time.monotonic()
+    if module_path is None:
+        message = f"No {slug}.py (or {slug}.ipynb) was submitted."
+        return ExerciseResult(slug, "missing", message,
+                              [_zero(c, "failed", message) for c in checks], seconds=0.0)
+    scratch = Path(tempfile.mkdtemp(prefix=f"grade-{slug}-"))
+    try:
+        student_file = scratch / f"{slug}.py"
+        shutil.copyfile(module_path, student_file)
+        session = Session(zygote, student_file, scratch, slug, limits, budget)
+        if session.load.status != "loaded":
+            message = _load_failure(slug, session.load)
+            output = session.close()
+            return ExerciseResult(slug, "load_error", message,
+                                  [_zero(c, "failed", message) for c in checks], output,
+                                  time.monotonic() - start)
+        student = Student(session)
+        results = [_run_check(c, student) for c in checks]
+        _zero_forbidden_functions(results)
+        output = session.close()
+        return ExerciseResult(slug, "graded", "", results, output, time.monotonic() - start)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_check(check: framework.Check, student: Student) -> CheckResult:
+    try:
+        # The mistake models compute wrong answers on purpose (ddof=1 at n=1, log of 0):
+        # their warnings are expected and say nothing about the student.
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            check.run(student)
+    except NotImplementedYet as exc:
+        return _zero(check, "not_implemented", str(exc))
+    except ForbiddenRoutine as exc:
+        return _zero(check, "forbidden", str(exc))
+    except CheckFailed as exc:
+        return _zero(check, "failed", str(exc))
+    except Exception as exc:  # a bug in the check itself, not the student's fault
+        return _zero(check, "grader_error",
+                     f"The grader failed on this check ({type(exc).__name__}: {exc}). "
+                     f"This is not your mistake: your teaching staff has been told.")
+    return CheckResult(check.exercise, check.function, check.name, check.title, check.points,
+                       check.points, "passed", "")
+
+
+def _zero_forbidden_functions(results: list[CheckResult]) -> None:
+    """A function that called a forbidden routine in any check loses all its points."""
+    forbidden = {r.function: r.message for r in results if r.status == "forbidden"}
+    for r in results:
+        if r.function in forbidden and r.status != "forbidden":
+            r.points, r.status, r.message = 0.0, "forbidden", forbidden[r.function]
+
+
+def _load_failure(slug: str, load: Reply) -> str:
+    if load.status == "timeout":
+        return (f"Importing {slug}.py did not finish within its time limit: code at the top "
+                f"level of the file runs on import (move experiments into functions or under "
+                f"`if __name__ == \"__main__\":`).")
+    if load.status == "crashed":
+        return (f"Importing {slug}.py stopped the process running it (an exit or a crash at "
+                f"the top level of the file).")
+    error = load.error
+    where = "".join(f"\n    {line}" for line in error.get("trace", []))
+    kind = error.get("type", "error")
+    advice = {
+        "SyntaxError": "Python could not read the file",
+        "IndentationError": "Python could not read the file",
+        "ModuleNotFoundError": "it imports a module that is not available to the grader",
+        "ImportError": "it imports something that is not available to the grader",
+        "SystemExit": "it exits while being imported",
+    }.get(kind, "it raised an error while being imported")
+    return f"Could not import {slug}.py: {advice}. {kind}: {error.get('message', '')}{where}"
+
+
+def all_slugs() -> list[str]:
+    return [e.slug for e in exercises()]

@@ -1,0 +1,480 @@
+"""The only code that runs in a process holding student code.
+
+Started as a script (``python -I child.py --control-fd N``), never imported
+as part of the ``autograder`` package in that process, so no reference
+solution or hidden check is ever in its memory. It runs as a *zygote*: it
+imports the scientific stack once, then for every student exercise it is
+handed a socket and forks a child that loads the student's module and
+answers calls over that socket. The grader in the parent process sends
+inputs as plain data, receives plain data, validates it and decides.
+
+The wire format (``send``/``recv``, ``encode``/``decode``) is imported by the
+parent from this file too, so both sides share one definition.
+"""
+
+import base64
+import json
+import os
+import socket
+import struct
+import sys
+
+# --------------------------------------------------------------------------
+# Wire format: 4-byte length + JSON. Arrays travel as base64 of their bytes.
+# --------------------------------------------------------------------------
+
+MAX_MESSAGE = 256 * 1024 * 1024
+#: The only array dtypes that may cross the boundary.
+WIRE_DTYPES = {"<f8", "<i8", "|b1"}
+
+
+class WireError(Exception):
+    """A message that is not valid plain data."""
+
+
+def send(sock, message):
+    data = json.dumps(message, allow_nan=True).encode()
+    if len(data) > MAX_MESSAGE:
+        raise WireError(f"message of {len(data)} bytes is over the limit")
+    sock.sendall(struct.pack(">I", len(data)) + data)
+
+
+def _recv_exactly(sock, n):
+    chunks = bytearray()
+    while len(chunks) < n:
+        chunk = sock.recv(min(n - len(chunks), 1 << 20))
+        if not chunk:
+            raise EOFError("connection closed")
+        chunks += chunk
+    return bytes(chunks)
+
+
+def recv(sock):
+    (length,) = struct.unpack(">I", _recv_exactly(sock, 4))
+    if length > MAX_MESSAGE:
+        raise WireError(f"message of {length} bytes is over the limit")
+    try:
+        return json.loads(_recv_exactly(sock, length))
+    except ValueError as exc:
+        raise WireError(f"not JSON: {exc}") from None
+
+
+def encode(value, _depth=0):
+    """Turn a value into plain JSON data; anything else becomes a description.
+
+    Only exact builtin and NumPy numeric types are kept, by value: a float
+    subclass with rigged comparisons arrives as the float it converts to, and
+    an object of any other class arrives as ``{"__unsupported__": ...}``.
+    """
+    import numpy as np
+
+    if _depth > 20:
+        return {"__unsupported__": "structure nested too deeply"}
+    if value is None or type(value) in (bool, str):
+        return value if type(value) is not str else value[:10_000]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        number = int(value)
+        return number if abs(number) < 2**63 else float(number)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return _encode_array(value)
+    if isinstance(value, (list, tuple)):
+        items = [encode(item, _depth + 1) for item in value]
+        return items if isinstance(value, list) else {"__tuple__": items}
+    if isinstance(value, dict):
+        if not all(type(key) is str for key in value):
+            return {"__unsupported__": "dict with non-string keys"}
+        return {"__dict__": {key: encode(item, _depth + 1) for key, item in value.items()}}
+    if _is_figure(value):
+        return {"__figure__": describe_figure(value)}
+    return {"__unsupported__": f"an object of type {type(value).__name__}"}
+
+
+def _encode_array(value):
+    import numpy as np
+
+    array = np.asarray(value).view(np.ndarray)
+    if array.dtype.kind == "b":
+        array = array.astype("|b1")
+    elif array.dtype.kind in "iu":
+        array = array.astype("<i8")
+    elif array.dtype.kind == "f":
+        array = array.astype("<f8")
+    else:
+        try:
+            array = array.astype("<f8")
+        except (TypeError, ValueError):
+            return {"__unsupported__": f"an array of dtype {value.dtype}"}
+    array = np.ascontiguousarray(array)
+    return {
+        "__nd__": base64.b64encode(array.tobytes()).decode("ascii"),
+        "dtype": array.dtype.str,
+        "shape": list(array.shape),
+    }
+
+
+def decode(data):
+    """Rebuild plain data sent by ``encode``: builtins and NumPy arrays only."""
+    import numpy as np
+
+    if isinstance(data, list):
+        return [decode(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    if "__nd__" in data:
+        dtype = data.get("dtype")
+        shape = data.get("shape")
+        if dtype not in WIRE_DTYPES or not isinstance(shape, list):
+            raise WireError("array with a dtype or shape that is not allowed")
+        if not all(type(n) is int and n >= 0 for n in shape):
+            raise WireError("array with a bad shape")
+        raw = base64.b64decode(data["__nd__"], validate=True)
+        if len(raw) != int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize:
+            raise WireError("array whose size does not match its shape")
+        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+    if "__tuple__" in data:
+        return tuple(decode(item) for item in data["__tuple__"])
+    if "__dict__" in data:
+        return {str(key): decode(item) for key, item in data["__dict__"].items()}
+    if "__figure__" in data:
+        return FigureData(decode(data["__figure__"]))
+    if "__unsupported__" in data:
+        return Unsupported(str(data["__unsupported__"]))
+    raise WireError("unknown tagged object")
+
+
+class Unsupported:
+    """Stands for a value of a type that may not cross the boundary."""
+
+    def __init__(self, description):
+        self.description = description
+
+    def __repr__(self):
+        return f"<{self.description}>"
+
+
+class FigureData(dict):
+    """What a student's matplotlib figure shows, as plain data (see ``describe_figure``)."""
+
+
+def _is_figure(value):
+    module = sys.modules.get("matplotlib.figure")
+    return module is not None and isinstance(value, module.Figure)
+
+
+def describe_figure(fig):
+    """Titles, axis labels, legend texts and the data of every line, per axes."""
+    axes = []
+    for ax in fig.get_axes():
+        legend = ax.get_legend()
+        axes.append({
+            "title": ax.get_title(),
+            "xlabel": ax.get_xlabel(),
+            "ylabel": ax.get_ylabel(),
+            "legend": [t.get_text() for t in legend.get_texts()] if legend else [],
+            "lines": [
+                {"label": str(line.get_label()),
+                 "x": encode(_as_float_array(line.get_xdata())),
+                 "y": encode(_as_float_array(line.get_ydata()))}
+                for line in ax.get_lines()
+            ],
+            "collections": [
+                {"label": str(c.get_label()), "offsets": encode(_as_float_array(c.get_offsets()))}
+                for c in ax.collections
+            ],
+        })
+    suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""
+    return {"suptitle": suptitle, "axes": axes}
+
+
+def _as_float_array(values):
+    import numpy as np
+
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        return np.zeros(0)
+
+
+# --------------------------------------------------------------------------
+# Library routines that would do an exercise for the student (SPEC §1).
+# --------------------------------------------------------------------------
+
+#: Names recorded while the current call runs; reset before every call.
+FORBIDDEN_CALLS = []
+
+
+def _record(name, function):
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        FORBIDDEN_CALLS.append(name)
+        return function(*args, **kwargs)
+
+    wrapper.__forbidden_wrapper__ = True
+    return wrapper
+
+
+def _wrap_module_routines(module, qualname):
+    """Record every public function, and every fit/predict of public classes, of a module."""
+    import inspect
+
+    for attr in dir(module):
+        if attr.startswith("_"):
+            continue
+        obj = getattr(module, attr)
+        if inspect.isclass(obj):
+            for method in ("fit", "fit_predict", "fit_transform", "predict", "predict_proba"):
+                if method in vars(obj) and callable(vars(obj)[method]):
+                    setattr(obj, method, _record(f"{qualname}.{attr}.{method}", vars(obj)[method]))
+        elif inspect.isfunction(obj) and not getattr(obj, "__forbidden_wrapper__", False):
+            setattr(module, attr, _record(f"{qualname}.{attr}", obj))
+
+
+class _ForbiddenModuleWatcher:
+    """Import hook: wraps sklearn.mixture / sklearn.cluster the moment they load."""
+
+    WATCHED = ("sklearn.mixture", "sklearn.cluster")
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.WATCHED:
+            return None
+        import importlib.machinery
+
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+        finally:
+            sys.meta_path.insert(0, self)
+        if spec is None or spec.loader is None:
+            return spec
+        original_exec = spec.loader.exec_module
+
+        def exec_module(module):
+            original_exec(module)
+            _wrap_module_routines(module, name)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def install_forbidden_wrappers():
+    import scipy.cluster.vq
+    import scipy.stats
+
+    norm_type = type(scipy.stats.norm)
+    norm_type.fit = _record("scipy.stats.norm.fit", norm_type.fit)
+    for name in ("kmeans", "kmeans2"):
+        setattr(scipy.cluster.vq, name, _record(f"scipy.cluster.vq.{name}",
+                                                 getattr(scipy.cluster.vq, name)))
+    for name in _ForbiddenModuleWatcher.WATCHED:
+        if name in sys.modules:
+            _wrap_module_routines(sys.modules[name], name)
+    sys.meta_path.insert(0, _ForbiddenModuleWatcher())
+
+
+# --------------------------------------------------------------------------
+# The child: one student module, one socket.
+# --------------------------------------------------------------------------
+
+def _student_trace(exc, module_path):
+    """The frames of the student's own file, innermost last, as short lines."""
+    import traceback
+
+    lines = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if os.path.abspath(frame.filename) == module_path:
+            code = (frame.line or "").strip()
+            lines.append(f"line {frame.lineno}, in {frame.name}: {code}")
+    return lines[-5:]
+
+
+def _describe_exception(exc, module_path):
+    try:
+        message = str(exc)
+    except BaseException:  # a rigged __str__ must not break the report
+        message = ""
+    return {
+        "type": type(exc).__name__,
+        "message": message[:2000],
+        "trace": _student_trace(exc, module_path),
+    }
+
+
+def _load_module(module_path, name):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, module_path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _snapshot(values):
+    import numpy as np
+
+    return [np.array(v, copy=True) if isinstance(v, np.ndarray) else None for v in values]
+
+
+def _mutated(values, snapshot):
+    import numpy as np
+
+    return [
+        i for i, (v, before) in enumerate(zip(values, snapshot))
+        if before is not None and not (
+            isinstance(v, np.ndarray) and v.shape == before.shape
+            and np.array_equal(v, before, equal_nan=True)
+        )
+    ]
+
+
+def serve(conn, module_path, module_name):
+    """Answer ``call`` messages for one student module until the parent hangs up."""
+    try:
+        module = _load_module(module_path, module_name)
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt included
+        send(conn, {"status": "load_error", "error": _describe_exception(exc, module_path)})
+        return
+    functions = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
+    send(conn, {"status": "loaded", "functions": functions})
+    while True:
+        try:
+            request = recv(conn)
+        except (EOFError, OSError):
+            return
+        name = request.get("function")
+        function = getattr(module, name, None)
+        if not callable(function):
+            send(conn, {"status": "missing", "function": name})
+            continue
+        args = [decode(a) for a in request.get("args", [])]
+        kwargs = {k: decode(v) for k, v in request.get("kwargs", {}).items()}
+        before = _snapshot(args)
+        FORBIDDEN_CALLS.clear()
+        try:
+            value = function(*args, **kwargs)
+        except BaseException as exc:
+            reply = {"status": "raised", "error": _describe_exception(exc, module_path)}
+        else:
+            try:
+                reply = {"status": "returned", "value": encode(value)}
+            except BaseException as exc:
+                reply = {"status": "raised", "error": _describe_exception(exc, module_path)}
+        reply["mutated"] = _mutated(args, before)
+        reply["forbidden"] = sorted(set(FORBIDDEN_CALLS))
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        send(conn, reply)
+
+
+def _apply_limits(limits):
+    import resource
+
+    def cap(kind, value):
+        if value is None:
+            return
+        soft, hard = resource.getrlimit(kind)
+        value = int(value) if hard == resource.RLIM_INFINITY else min(int(value), hard)
+        resource.setrlimit(kind, (value, value))
+
+    cap(resource.RLIMIT_AS, limits.get("address_space"))
+    cap(resource.RLIMIT_CPU, limits.get("cpu_seconds"))
+    cap(resource.RLIMIT_FSIZE, limits.get("file_size"))
+    cap(resource.RLIMIT_NOFILE, limits.get("open_files"))
+    cap(resource.RLIMIT_CORE, 0)
+
+
+def _current_address_space():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def run_child(conn, job):
+    """In the forked child: cut loose, confine, then serve the student module."""
+    import signal
+
+    os.setsid()  # own process group: the parent kills the whole group
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # oversized writes fail, not kill
+    scratch = job["scratch"]
+    os.chdir(scratch)
+    out = os.open(os.path.join(scratch, job.get("output_name", "output.txt")),
+                  os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    os.close(out)
+    os.close(devnull)
+    limits = dict(job.get("limits", {}))
+    if limits.get("memory"):
+        limits["address_space"] = _current_address_space() + int(limits["memory"])
+    _apply_limits(limits)
+    sys.argv = [job["module_path"]]
+    sys.path[:] = [scratch] + [p for p in sys.path if p]
+    try:
+        serve(conn, job["module_path"], job["module_name"])
+    finally:
+        try:
+            conn.close()
+        finally:
+            os._exit(0)
+
+
+def zygote(control_fd):
+    """Import the stack once, then fork one child per job sent on the control socket."""
+    import signal
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import numpy  # noqa: F401  (warm imports shared by every child)
+    import scipy.optimize  # noqa: F401
+    import scipy.special  # noqa: F401
+    import scipy.stats  # noqa: F401
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+
+    install_forbidden_wrappers()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    control = socket.socket(fileno=control_fd)
+    send(control, {"status": "ready"})
+    while True:
+        try:
+            message, fds, _flags, _addr = socket.recv_fds(control, 4, 1)
+            if not message:
+                return
+            (length,) = struct.unpack(">I", message)
+            job = json.loads(_recv_exactly(control, length))
+        except (EOFError, OSError, ValueError, struct.error):
+            return
+        if not fds:
+            send(control, {"status": "error", "message": "no socket"})
+            continue
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            conn = socket.socket(fileno=fds[0])
+            run_child(conn, job)
+        os.close(fds[0])
+        send(control, {"status": "spawned", "pid": pid})
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] != "--control-fd":
+        sys.exit("usage: child.py --control-fd N")
+    zygote(int(sys.argv[2]))

@@ -1,0 +1,231 @@
+"""The grader's side of the sandbox: start the zygote, spawn children, enforce limits.
+
+Student code runs only in children forked by the zygote (``child.py``). This
+side sends inputs, receives plain data and kills a child's whole process
+group when it overruns its time: the kill comes from outside, so a child
+that ignores every signal still stops.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import child as wire
+
+CHILD_SCRIPT = Path(wire.__file__).resolve()
+
+#: Environment of the zygote: one BLAS thread per child (parallelism comes
+#: from grading several students at once) and a non-interactive plot backend.
+CHILD_ENV = {
+    "MPLBACKEND": "Agg",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONHASHSEED": "0",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one student module may use. Times are wall-clock seconds."""
+
+    call_timeout: float = 10.0
+    load_timeout: float = 10.0
+    memory: int = 1 << 30  # bytes of address space beyond the warm interpreter
+    cpu_seconds: int = 120
+    file_size: int = 8 << 20
+    open_files: int = 64
+
+    def for_child(self) -> dict:
+        return {
+            "memory": self.memory,
+            "cpu_seconds": self.cpu_seconds,
+            "file_size": self.file_size,
+            "open_files": self.open_files,
+        }
+
+
+@dataclass
+class Reply:
+    """One answer from a child, already decoded into plain data."""
+
+    status: str  # loaded, load_error, returned, raised, missing, timeout, crashed
+    value: object = None
+    error: dict = field(default_factory=dict)
+    mutated: list = field(default_factory=list)
+    forbidden: list = field(default_factory=list)
+    functions: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (not the student's code)."""
+
+
+class Zygote:
+    """One warm interpreter that forks a child per student module."""
+
+    def __init__(self, python: str | None = None, env: dict | None = None):
+        self._lock = threading.Lock()
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        environment.update(CHILD_ENV)
+        environment.update(env or {})
+        self.process = subprocess.Popen(
+            [python or sys.executable, "-I", str(CHILD_SCRIPT), "--control-fd", str(child.fileno())],
+            pass_fds=[child.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=environment,
+            cwd="/",
+            start_new_session=True,
+        )
+        child.close()
+        self.control = parent
+        self.control.settimeout(120)
+        try:
+            ready = wire.recv(self.control)
+        except (OSError, EOFError, wire.WireError) as exc:
+            stderr = self.process.stderr.read().decode(errors="replace")[-2000:] if self.process.stderr else ""
+            raise SandboxError(f"the sandbox did not start: {exc}\n{stderr}") from None
+        if ready.get("status") != "ready":
+            raise SandboxError(f"the sandbox did not start: {ready}")
+
+    def spawn(self, job: dict) -> tuple[int, socket.socket]:
+        """Fork a child for ``job``; returns its pid and the socket to talk to it."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        body = json.dumps(job).encode()
+        with self._lock:
+            try:
+                socket.send_fds(self.control, [struct.pack(">I", len(body))], [theirs.fileno()])
+                self.control.sendall(body)
+                answer = wire.recv(self.control)
+            except (OSError, EOFError, wire.WireError) as exc:
+                raise SandboxError(f"the sandbox stopped answering: {exc}") from None
+            finally:
+                theirs.close()
+        if answer.get("status") != "spawned":
+            raise SandboxError(f"the sandbox could not start a child: {answer}")
+        return int(answer["pid"]), ours
+
+    def close(self) -> None:
+        try:
+            self.control.close()
+        finally:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.process.wait()
+            if self.process.stderr:
+                self.process.stderr.close()
+
+
+class StudentModule:
+    """A live child holding one student module; every call has a time limit."""
+
+    def __init__(self, zygote: Zygote, module_path: Path, scratch: Path, module_name: str,
+                 limits: Limits):
+        self.limits = limits
+        self.scratch = scratch
+        self.output_path = scratch / "output.txt"
+        job = {
+            "module_path": str(module_path),
+            "module_name": module_name,
+            "scratch": str(scratch),
+            "limits": limits.for_child(),
+        }
+        self.pid, self.sock = zygote.spawn(job)
+        self.alive = True
+        self.load = self._receive(limits.load_timeout)
+
+    def call(self, function: str, args=(), kwargs=None, timeout: float | None = None) -> Reply:
+        if not self.alive:
+            return Reply("crashed", error={"message": "the process had already stopped"})
+        message = {
+            "function": function,
+            "args": [wire.encode(a) for a in args],
+            "kwargs": {k: wire.encode(v) for k, v in (kwargs or {}).items()},
+        }
+        try:
+            wire.send(self.sock, message)
+        except OSError:
+            self.kill()
+            return Reply("crashed", error={"message": "the process stopped before the call"})
+        return self._receive(self.limits.call_timeout if timeout is None else timeout)
+
+    def _receive(self, timeout: float) -> Reply:
+        start = time.monotonic()
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            raw = wire.recv(self.sock)
+        except socket.timeout:
+            self.kill()
+            return Reply("timeout", seconds=time.monotonic() - start)
+        except (EOFError, OSError, wire.WireError) as exc:
+            self.kill()
+            return Reply("crashed", error={"message": str(exc)}, seconds=time.monotonic() - start)
+        seconds = time.monotonic() - start
+        try:
+            return _parse_reply(raw, seconds)
+        except (wire.WireError, TypeError, ValueError, KeyError, AttributeError) as exc:
+            self.kill()
+            return Reply("crashed", error={"message": f"unreadable reply: {exc}"}, seconds=seconds)
+
+    def output(self, limit: int = 4000) -> str:
+        """The first ``limit`` characters the student's code printed."""
+        try:
+            with open(self.output_path, "rb") as handle:
+                data = handle.read(limit + 1)
+        except OSError:
+            return ""
+        text = data[:limit].decode(errors="replace")
+        return text + ("\n[... output cut ...]" if len(data) > limit else "")
+
+    def kill(self) -> None:
+        if self.alive:
+            self.alive = False
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    close = kill
+
+
+def _parse_reply(raw: dict, seconds: float) -> Reply:
+    """Validate a child's reply: only the expected keys, plain types, decoded arrays."""
+    status = raw["status"]
+    if status not in {"loaded", "load_error", "returned", "raised", "missing"}:
+        raise wire.WireError(f"unknown status {status!r}")
+    error = raw.get("error") or {}
+    clean_error = {
+        "type": str(error.get("type", ""))[:200],
+        "message": str(error.get("message", ""))[:2000],
+        "trace": [str(line)[:300] for line in list(error.get("trace", []))[:5]],
+    } if error else {}
+    return Reply(
+        status=status,
+        value=wire.decode(raw["value"]) if status == "returned" else None,
+        error=clean_error,
+        mutated=[int(i) for i in raw.get("mutated", [])],
+        forbidden=[str(name)[:200] for name in raw.get("forbidden", [])][:20],
+        functions=[str(name)[:200] for name in raw.get("functions", [])][:500],
+        seconds=seconds,
+    )
