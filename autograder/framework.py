@@ -216,7 +216,8 @@ def as_float(value, call: str, *, finite: bool = True) -> float:
     value = float(value)
     if finite and not math.isfinite(value):
         raise CheckFailed(f"Called {call}: it returned {value}, not a finite number. "
-                          f"Look for a log of 0 (underflow) or a division by 0.")
+                          f"Look for a log of 0 or a division by 0: a product of many small "
+                          f"densities underflows to 0, so work with sums of logs.")
     return value
 
 

@@ -1,0 +1,83 @@
+"""Exercise 4: k-means as hard EM, on the same 1-D data as exercise 3.
+
+k-means is EM with two simplifications: every variance is the same and
+shrinks to zero, and every weight is equal. The E-step then stops hedging:
+each point belongs wholly to its nearest center (a one-hot responsibility),
+and the M-step moves each center to the plain mean of its points.
+
+Run the public tests with ``pytest test_kmeans.py``.
+"""
+
+import numpy as np
+
+
+def assign_clusters(x, centers):
+    """Hard E-step: the index of the nearest center for every point.
+
+    Parameters
+    ----------
+    x : array-like of float, shape (n,)
+    centers : array-like of float, shape (K,)
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+        ``labels[i]`` is the k minimising |x_i - centers[k]|; a tie goes to
+        the lowest index.
+
+    Hint: build the (n, K) table of distances; which of argmin and argmax
+    do you want, and what does it do with ties?
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def update_centers(x, labels, centers):
+    """M-step: move each center to the mean of the points assigned to it.
+
+    Parameters
+    ----------
+    x : array-like of float, shape (n,)
+    labels : array-like of int, shape (n,)
+    centers : array-like of float, shape (K,), the current centers
+
+    Returns
+    -------
+    ndarray of float, shape (K,)
+        A center with no points keeps its old value (the mean of nothing
+        is NaN, which would then poison every later step).
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def fit_kmeans(x, centers, n_iter=20):
+    """Run n_iter rounds of k-means (assign, then update) from the given centers.
+
+    Returns
+    -------
+    dict
+        ``"centers"``: shape (n_iter + 1, K), row 0 the starting centers and
+        row t the centers after t rounds; ``"labels"``: shape (n,), every
+        point's nearest *final* center.
+
+    Hint: after the last update the centers have moved; are your labels
+    from before or after that move?
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def hard_responsibilities(x, centers):
+    """The hard E-step written as responsibilities: a one-hot (n, K) array.
+
+    Row i has a 1 in the column of x_i's nearest center and 0 elsewhere:
+    the soft EM responsibilities with every probability pushed to 0 or 1.
+    Compare them with ``e_step`` from exercise 3.
+
+    Returns
+    -------
+    ndarray of float, shape (n, K)
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError()

@@ -1,0 +1,132 @@
+"""Generate everything students get from the one authored copy of each exercise.
+
+Authored (edit these):
+  solutions/<slug>.py            reference, solution lines between nbgrader's
+                                 ``### BEGIN SOLUTION`` / ``### END SOLUTION``
+  autograder/public/             public tests, their conftest and the students' README
+
+Generated (never edit; ``make build`` rewrites them, a test fails when stale):
+  assignments/<slug>.py          stub: same docstrings and signatures, bodies raise
+  assignments/test_<slug>.py     public tests, conftest.py, pytest.ini, README.md
+
+The rule is nbgrader's (``ClearSolutions``): an indented solution region
+becomes ``raise NotImplementedError``; a region at column 0 (a private
+helper of the reference) is dropped.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import re
+from pathlib import Path
+
+from .manifest import ASSIGNMENTS, PUBLIC_TESTS, exercises
+
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+STUB_BODY = ["# YOUR CODE HERE", "raise NotImplementedError()"]
+#: Files of autograder/public/ copied to the student folder as they are.
+PUBLIC_SUPPORT = ("conftest.py", "pytest.ini")
+
+
+class MarkerError(ValueError):
+    """Solution markers that do not pair up."""
+
+
+def strip_solutions(source: str, origin: str = "<source>") -> str:
+    """Replace every solution region by the stub body (nbgrader's rule)."""
+    out: list[str] = []
+    inside = False
+    for number, line in enumerate(source.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped == BEGIN_SOLUTION:
+            if inside:
+                raise MarkerError(f"{origin}:{number}: {BEGIN_SOLUTION} inside another region")
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            if indent:
+                out.extend(indent + stub for stub in STUB_BODY)
+            continue
+        if stripped == END_SOLUTION:
+            if not inside:
+                raise MarkerError(f"{origin}:{number}: {END_SOLUTION} without {BEGIN_SOLUTION}")
+            inside = False
+            continue
+        if not inside:
+            out.append(line)
+    if inside:
+        raise MarkerError(f"{origin}: {BEGIN_SOLUTION} never closed")
+    text = "\n".join(out) + "\n"
+    return re.sub(r"\n{4,}", "\n\n\n", text)
+
+
+def solution_regions(source: str) -> list[str]:
+    """The code between each pair of markers (what a release must never contain)."""
+    regions, current, inside = [], [], False
+    for line in source.splitlines():
+        if line.strip() == BEGIN_SOLUTION:
+            inside, current = True, []
+        elif line.strip() == END_SOLUTION:
+            inside = False
+            regions.append("\n".join(current))
+        elif inside:
+            current.append(line)
+    return regions
+
+
+def student_files() -> dict[str, str]:
+    """Every file of the student folder, by name, as it should be now."""
+    files: dict[str, str] = {}
+    for ex in exercises():
+        files[f"{ex.slug}.py"] = strip_solutions(ex.solution_path.read_text(), str(ex.solution_path))
+        files[f"test_{ex.slug}.py"] = ex.public_test_path.read_text()
+    for name in PUBLIC_SUPPORT:
+        files[name] = (PUBLIC_TESTS / name).read_text()
+    files["README.md"] = _student_readme()
+    return files
+
+
+def _student_readme() -> str:
+    template = (PUBLIC_TESTS / "README.md").read_text()
+    rows = "\n".join(
+        f"| {ex.number} | `{ex.slug}.py` | {ex.title} | `pytest test_{ex.slug}.py` |"
+        for ex in exercises()
+    )
+    return template.replace("{{EXERCISE_TABLE}}", rows)
+
+
+def write_student_folder(target: Path = ASSIGNMENTS) -> list[Path]:
+    """Write the student folder; returns the files written."""
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in student_files().items():
+        path = target / name
+        path.write_text(text)
+        written.append(path)
+    return written
+
+
+def stale_files(target: Path = ASSIGNMENTS) -> list[str]:
+    """Generated files that differ from what ``make build`` would write, or are missing."""
+    stale = []
+    for name, text in student_files().items():
+        path = target / name
+        if not path.exists() or path.read_text() != text:
+            stale.append(name)
+    return stale
+
+
+def build() -> list[Path]:
+    """Regenerate every generated file of the repository."""
+    written = write_student_folder()
+    for hook in _extra_builders():
+        written.extend(hook())
+    return written
+
+
+def _extra_builders():
+    """Builders of other generated artefacts (the notebooks), once they exist."""
+    if importlib.util.find_spec("autograder.notebooks") is None:
+        return []
+    return [importlib.import_module("autograder.notebooks").build_notebooks]

@@ -1,0 +1,65 @@
+"""Command line: a thin layer that parses arguments and forwards to one function per verb.
+
+    python -m autograder build [--check]          regenerate (or verify) generated files
+    python -m autograder grade SUBMISSIONS --out OUT
+    python -m autograder release --out DIR
+    python -m autograder export gradescope --out autograder.zip
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+
+
+def _build(args) -> int:
+    from . import build
+
+    if args.check:
+        stale = build.stale_files()
+        if stale:
+            print("Generated files are out of date: " + ", ".join(stale) + ". Run `make build`.",
+                  file=sys.stderr)
+            return 1
+        print("Generated files are up to date.")
+        return 0
+    for path in build.build():
+        print(f"wrote {path}")
+    return 0
+
+
+# Each verb lives in its own module, which adds its arguments and runs it:
+# ``add_arguments(parser)`` and ``run(args) -> int``.
+VERB_MODULES = {
+    "grade": "autograder.batch",
+    "release": "autograder.release",
+    "export": "autograder.gradescope",
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
+    verbs = top.add_subparsers(dest="verb", required=True)
+    build_parser = verbs.add_parser("build", help="regenerate stubs, the student folder and notebooks")
+    build_parser.add_argument("--check", action="store_true", help="only report stale files; exit 1 if any")
+    build_parser.set_defaults(run=_build)
+    for verb, module_name in VERB_MODULES.items():
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        sub = verbs.add_parser(verb, help=(module.__doc__ or verb).strip().splitlines()[0],
+                               description=module.__doc__)
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130

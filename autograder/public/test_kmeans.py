@@ -1,0 +1,3 @@
+"""Public tests for kmeans (run: pytest test_kmeans.py)."""
+
+import kmeans  # noqa: F401

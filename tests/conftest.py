@@ -1,0 +1,35 @@
+"""Shared fixtures: one warm sandbox for the whole test run, and a helper that
+grades a piece of source text as if a student had submitted it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from autograder.grading import grade_module  # noqa: E402
+from autograder.sandbox import Zygote  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def zygote():
+    z = Zygote()
+    yield z
+    z.close()
+
+
+@pytest.fixture
+def grade_source(zygote, tmp_path):
+    """grade_source(slug, text) -> ExerciseResult for a module with that text."""
+
+    def grade(slug: str, text: str, **kwargs):
+        path = tmp_path / f"{slug}.py"
+        path.write_text(text)
+        return grade_module(slug, path, zygote, **kwargs)
+
+    return grade

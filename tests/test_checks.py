@@ -1,0 +1,98 @@
+"""The hidden checks are themselves tested: the reference scores full marks,
+the stub scores zero, every classic mistake loses points on the functions it
+breaks (and only those) with a message naming it, and correct alternatives
+score full marks."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+
+import pytest
+
+from autograder.build import strip_solutions
+from autograder.grading import checks_for
+from autograder.manifest import exercise, exercises
+from tests.variants import apply
+
+SLUGS = [e.slug for e in exercises()]
+
+
+def _variants(kind: str):
+    for slug in SLUGS:
+        module = importlib.import_module(f"tests.variants.{slug}")
+        for variant in getattr(module, kind):
+            yield pytest.param(slug, variant, id=f"{slug}-{variant.name}")
+
+
+def _by_function(result):
+    scores: dict[str, list[float]] = {}
+    for r in result.results:
+        scores.setdefault(r.function, [0.0, 0.0])
+        scores[r.function][0] += r.points
+        scores[r.function][1] += r.max_points
+    return scores
+
+
+def _callers(slug: str, hits) -> set[str]:
+    """Functions of the reference that call a hit function, directly or not: they may lose points too."""
+    tree = ast.parse(exercise(slug).solution_path.read_text())
+    calls = {f.name: {n.id for n in ast.walk(f) if isinstance(n, ast.Name)}
+             for f in tree.body if isinstance(f, ast.FunctionDef)}
+    broken = set(hits)
+    while True:
+        more = {name for name, used in calls.items() if used & broken} - broken
+        if not more:
+            return broken - set(hits)
+        broken |= more
+
+
+def _report(result) -> str:
+    return "\n".join(f"  {r.status:15} {r.function}.{r.name}: {r.message}" for r in result.results)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_function_has_checks_and_points(slug):
+    ex = next(e for e in exercises() if e.slug == slug)
+    checked = {c.function for c in checks_for(slug)}
+    assert checked == set(ex.functions), f"functions without checks: {set(ex.functions) - checked}"
+    assert all(c.points > 0 for c in checks_for(slug))
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_reference_scores_full_marks(slug, grade_source):
+    result = grade_source(slug, exercise(slug).solution_path.read_text())
+    assert result.points == result.max_points > 0, _report(result)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_stub_scores_zero_saying_not_implemented(slug, grade_source):
+    stub = strip_solutions(exercise(slug).solution_path.read_text())
+    result = grade_source(slug, stub)
+    assert result.points == 0, _report(result)
+    assert all(r.status == "not_implemented" for r in result.results), _report(result)
+
+
+@pytest.mark.parametrize("slug, mutant", list(_variants("MUTANTS")))
+def test_mutant_loses_points_with_its_message(slug, mutant, grade_source):
+    result = grade_source(slug, apply(slug, mutant))
+    scores = _by_function(result)
+    report = _report(result)
+    callers = _callers(slug, mutant.hits)
+    for function, (points, most) in scores.items():
+        if function in callers:
+            continue
+        if function in mutant.hits:
+            assert points < most, f"{mutant.name}: {function} kept full marks\n{report}"
+        else:
+            assert points == most, f"{mutant.name}: {function} lost points it should keep\n{report}"
+    messages = [r.message for r in result.results if r.function in mutant.hits and not r.passed]
+    assert any(mutant.says.lower() in m.lower() for m in messages), (
+        f"{mutant.name}: no message says {mutant.says!r}\n{report}")
+    assert all(r.status in (mutant.status, "passed") for r in result.results), report
+
+
+@pytest.mark.parametrize("slug, alternative", list(_variants("ALTERNATIVES")))
+def test_alternative_scores_full_marks(slug, alternative, grade_source):
+    result = grade_source(slug, apply(slug, alternative))
+    assert result.points == result.max_points, _report(result)

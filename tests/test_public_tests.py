@@ -1,0 +1,44 @@
+"""The public tests students run: they pass on the reference and, on the stub,
+report one readable line per test ("... is not implemented yet")."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from autograder.build import student_files
+from autograder.manifest import exercises
+
+
+def _student_folder(tmp_path, with_reference: bool):
+    for name, text in student_files().items():
+        (tmp_path / name).write_text(text)
+    if with_reference:
+        for ex in exercises():
+            shutil.copyfile(ex.solution_path, tmp_path / f"{ex.slug}.py")
+    return tmp_path
+
+
+def _pytest(folder, *args):
+    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=folder,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("ex", exercises(), ids=lambda e: e.slug)
+def test_public_tests_pass_on_the_reference(ex, tmp_path):
+    run = _pytest(_student_folder(tmp_path, True), f"test_{ex.slug}.py")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Public tests passed" in run.stdout
+    assert "All tests passed" not in run.stdout
+
+
+@pytest.mark.parametrize("ex", exercises(), ids=lambda e: e.slug)
+def test_public_tests_on_the_stub_say_not_implemented_in_one_line(ex, tmp_path):
+    run = _pytest(_student_folder(tmp_path, False), f"test_{ex.slug}.py")
+    assert run.returncode == 1, run.stdout + run.stderr
+    failures = run.stdout.split("= FAILURES =")[1].split("Each failure above")[0]
+    body = [line for line in failures.splitlines() if line.strip() and not line.startswith("_")]
+    assert body, run.stdout
+    assert all("is not implemented yet" in line for line in body), run.stdout
+    assert "Traceback" not in run.stdout

@@ -1,0 +1,4 @@
+"""Classic mistakes and correct alternatives for kmeans."""
+
+MUTANTS = []
+ALTERNATIVES = []

@@ -1,0 +1,4 @@
+"""Classic mistakes and correct alternatives for mse_nll."""
+
+MUTANTS = []
+ALTERNATIVES = []
