@@ -140,10 +140,19 @@ def decode(data):
     if "__dict__" in data:
         return {str(key): decode(item) for key, item in data["__dict__"].items()}
     if "__figure__" in data:
-        return FigureData(decode(data["__figure__"]))
+        return FigureData(_decode_untagged(data["__figure__"]))
     if "__unsupported__" in data:
         return Unsupported(str(data["__unsupported__"]))
     raise WireError("unknown tagged object")
+
+
+def _decode_untagged(data):
+    """The plain dicts and lists of ``describe_figure``, with the tagged values inside decoded."""
+    if isinstance(data, list):
+        return [_decode_untagged(item) for item in data]
+    if isinstance(data, dict) and not any(str(key).startswith("__") for key in data):
+        return {str(key): _decode_untagged(item) for key, item in data.items()}
+    return decode(data)
 
 
 class Unsupported:
