@@ -47,8 +47,11 @@ def gmm_log_likelihood(x, weights, means, variances):
         Finite even for a point so far from every component that each
         density underflows to 0.
 
-    Hint: log sum_k exp(a_k) = m + log sum_k exp(a_k - m) with m = max_k a_k
-    (``scipy.special.logsumexp`` does exactly this).
+    Hint: for a point 40 standard deviations from every bell, each density
+    underflows to 0.0, and log(0) = -inf. Can you work with the logs
+    a_k = log pi_k + log N(x_i; mu_k, sigma_k^2) and take log sum_k exp(a_k)
+    without ever forming exp(a_k) on its own? (What does subtracting
+    max_k a_k first buy you? ``scipy.special.logsumexp`` is fair to use.)
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -64,8 +67,9 @@ def e_step(x, weights, means, variances):
     ndarray, shape (n, K)
         Every row sums to 1, even for points far from every component.
 
-    Hint: compute log r_ik first (log-joint minus its log-sum-exp over k),
-    then exponentiate.
+    Hint: if every density of a far point underflows to 0, the ratio is
+    0 / 0. What is log r_ik in terms of the logs a_k of
+    gmm_log_likelihood's hint, and is exp of that safe?
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -88,6 +92,9 @@ def m_step(x, resp):
     Returns
     -------
     (weights, means, variances), each an ndarray of shape (K,)
+
+    Hint: which mean belongs in sigma_k^2, the one you were given or the one
+    you have just computed? And what does each weight divide by?
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -104,8 +111,9 @@ def fit_gmm_em(x, weights, means, variances, n_iter=20):
         Row 0 holds the starting parameters, row t the parameters after t
         rounds, and ``log_likelihood[t]`` is evaluated at row t.
 
-    Hint: record the starting point before the first E-step. Check that the
-    log-likelihood never goes down: if it does, there is a bug.
+    Hint: where does the starting point go before the first E-step? And
+    does your log-likelihood ever go down from one row to the next? (EM
+    never lowers it, so if yours does, a step is wrong.)
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -125,6 +133,8 @@ def plot_em_history(history):
     Returns
     -------
     matplotlib.figure.Figure
+        Return the figure (do not only show it): the grader reads the data
+        of its lines.
     """
     # YOUR CODE HERE
     raise NotImplementedError()

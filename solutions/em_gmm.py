@@ -58,8 +58,11 @@ def gmm_log_likelihood(x, weights, means, variances):
         Finite even for a point so far from every component that each
         density underflows to 0.
 
-    Hint: log sum_k exp(a_k) = m + log sum_k exp(a_k - m) with m = max_k a_k
-    (``scipy.special.logsumexp`` does exactly this).
+    Hint: for a point 40 standard deviations from every bell, each density
+    underflows to 0.0, and log(0) = -inf. Can you work with the logs
+    a_k = log pi_k + log N(x_i; mu_k, sigma_k^2) and take log sum_k exp(a_k)
+    without ever forming exp(a_k) on its own? (What does subtracting
+    max_k a_k first buy you? ``scipy.special.logsumexp`` is fair to use.)
     """
     ### BEGIN SOLUTION
     return float(np.sum(logsumexp(_log_joint(x, weights, means, variances), axis=1)))
@@ -76,8 +79,9 @@ def e_step(x, weights, means, variances):
     ndarray, shape (n, K)
         Every row sums to 1, even for points far from every component.
 
-    Hint: compute log r_ik first (log-joint minus its log-sum-exp over k),
-    then exponentiate.
+    Hint: if every density of a far point underflows to 0, the ratio is
+    0 / 0. What is log r_ik in terms of the logs a_k of
+    gmm_log_likelihood's hint, and is exp of that safe?
     """
     ### BEGIN SOLUTION
     log_joint = _log_joint(x, weights, means, variances)
@@ -102,6 +106,9 @@ def m_step(x, resp):
     Returns
     -------
     (weights, means, variances), each an ndarray of shape (K,)
+
+    Hint: which mean belongs in sigma_k^2, the one you were given or the one
+    you have just computed? And what does each weight divide by?
     """
     ### BEGIN SOLUTION
     x = np.asarray(x, dtype=float)
@@ -125,8 +132,9 @@ def fit_gmm_em(x, weights, means, variances, n_iter=20):
         Row 0 holds the starting parameters, row t the parameters after t
         rounds, and ``log_likelihood[t]`` is evaluated at row t.
 
-    Hint: record the starting point before the first E-step. Check that the
-    log-likelihood never goes down: if it does, there is a bug.
+    Hint: where does the starting point go before the first E-step? And
+    does your log-likelihood ever go down from one row to the next? (EM
+    never lowers it, so if yours does, a step is wrong.)
     """
     ### BEGIN SOLUTION
     x = np.asarray(x, dtype=float)
@@ -158,34 +166,46 @@ def plot_em_history(history):
     Returns
     -------
     matplotlib.figure.Figure
+        Return the figure (do not only show it): the grader reads the data
+        of its lines.
     """
     ### BEGIN SOLUTION
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    iterations = np.arange(len(history["log_likelihood"]))
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
+    log_likelihood = np.asarray(history["log_likelihood"], dtype=float)
+    iterations = np.arange(log_likelihood.size)
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True, layout="constrained")
     panels = [
-        (axes[0, 0], "means", "mean $\\mu_k$"),
-        (axes[0, 1], "variances", "variance $\\sigma_k^2$"),
-        (axes[1, 0], "weights", "weight $\\pi_k$"),
+        (axes[0, 0], "means", "mean $\\mu_k$", "Means"),
+        (axes[0, 1], "variances", "variance $\\sigma_k^2$", "Variances"),
+        (axes[1, 0], "weights", "weight $\\pi_k$", "Mixing weights"),
     ]
-    for ax, key, ylabel in panels:
-        values = np.asarray(history[key])
+    colours = plt.get_cmap("tab10").colors
+    for ax, key, ylabel, title in panels:
+        values = np.asarray(history[key], dtype=float)
         for k in range(values.shape[1]):
-            ax.plot(iterations, values[:, k], marker="o", markersize=3, label=f"component {k}")
+            ax.plot(iterations, values[:, k], marker="o", markersize=3.5, linewidth=1.8,
+                    color=colours[k % len(colours)], label=f"component {k}")
         ax.set_ylabel(ylabel)
-        ax.set_title(f"{key.capitalize()} by iteration")
-        ax.legend(fontsize="small")
+        ax.set_title(title, loc="left", fontweight="bold")
+    axes[1, 0].set_ylim(0, 1)
+    axes[0, 0].legend(frameon=False)
     ax = axes[1, 1]
-    ax.plot(iterations, history["log_likelihood"], marker="o", markersize=3, color="black",
-            label="log-likelihood")
-    ax.set_ylabel("log-likelihood")
-    ax.set_title("Log-likelihood never decreases")
+    ax.plot(iterations, log_likelihood, marker="o", markersize=3.5, linewidth=1.8,
+            color="0.15", label="log-likelihood")
+    ax.set_ylabel("log-likelihood $\\ell$")
+    ax.set_title("Log-likelihood (never decreases)", loc="left", fontweight="bold")
     for ax in axes[1]:
         ax.set_xlabel("iteration")
+    axes[1, 1].annotate(f"final: {log_likelihood[-1]:.2f}", xy=(iterations[-1], log_likelihood[-1]),
+                        xytext=(0, -14), textcoords="offset points", ha="right", va="top",
+                        fontsize="small", color="0.3")
     for ax in axes.flat:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
         ax.grid(alpha=0.3)
-    fig.suptitle("EM for a Gaussian mixture")
-    fig.tight_layout()
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.suptitle(f"EM for a {values.shape[1]}-component Gaussian mixture, "
+                 f"{iterations[-1]} iterations", fontsize=13)
     return fig
     ### END SOLUTION
