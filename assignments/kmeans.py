@@ -5,6 +5,10 @@ shrinks to zero, and every weight is equal. The E-step then stops hedging:
 each point belongs wholly to its nearest center (a one-hot responsibility),
 and the M-step moves each center to the plain mean of its points.
 
+The lesson runs it on the data of exercise 3 (``em_gmm.sample_mixture()``:
+500 points from two bells at -2 and 3) and compares the hard labels with
+EM's soft responsibilities.
+
 Run the public tests with ``pytest test_kmeans.py``.
 """
 
@@ -25,8 +29,10 @@ def assign_clusters(x, centers):
         ``labels[i]`` is the k minimising |x_i - centers[k]|; a tie goes to
         the lowest index.
 
-    Hint: build the (n, K) table of distances; which of argmin and argmax
-    do you want, and what does it do with ties?
+    Hint: build the (n, K) table of distances |x_i - c_k| with broadcasting
+    (``x[:, None] - centers[None, :]``). Which NumPy reduction gives the
+    column of the smallest entry of each row, and which column does it pick
+    when two entries are equal?
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -44,8 +50,12 @@ def update_centers(x, labels, centers):
     Returns
     -------
     ndarray of float, shape (K,)
-        A center with no points keeps its old value (the mean of nothing
-        is NaN, which would then poison every later step).
+        ``new[k]`` is the mean of the x_i with ``labels[i] == k``. A center
+        with no points keeps its old value. Do not change ``centers`` in
+        place: return a new array.
+
+    Hint: what is ``np.mean`` of an empty array, and what would that value
+    do to every later assignment?
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -54,15 +64,23 @@ def update_centers(x, labels, centers):
 def fit_kmeans(x, centers, n_iter=20):
     """Run n_iter rounds of k-means (assign, then update) from the given centers.
 
+    Parameters
+    ----------
+    x : array-like of float, shape (n,)
+    centers : array-like of float, shape (K,), the starting centers
+    n_iter : int, the number of rounds (0 is allowed: nothing moves)
+
     Returns
     -------
     dict
         ``"centers"``: shape (n_iter + 1, K), row 0 the starting centers and
         row t the centers after t rounds; ``"labels"``: shape (n,), every
-        point's nearest *final* center.
+        point's nearest *final* center (integers).
 
-    Hint: after the last update the centers have moved; are your labels
-    from before or after that move?
+    Always n_iter rounds: when the centers stop moving, the remaining rows
+    repeat them. Hint: after the last update the centers have moved; are your
+    labels from before or after that move? And if you keep one array and
+    change it in place, what do the rows you stored earlier hold?
     """
     # YOUR CODE HERE
     raise NotImplementedError()
@@ -78,6 +96,10 @@ def hard_responsibilities(x, centers):
     Returns
     -------
     ndarray of float, shape (n, K)
+        Exactly one 1 per row; ties go to the lowest index, as in
+        ``assign_clusters``.
+
+    Hint: row k of the K x K identity matrix is the one-hot vector of label k.
     """
     # YOUR CODE HERE
     raise NotImplementedError()
