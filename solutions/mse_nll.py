@@ -15,7 +15,19 @@ from scipy.optimize import minimize
 
 
 def mse(y, y_pred):
-    """Mean squared error: (1/n) sum_i (y_i - y_pred_i)^2, a float."""
+    """Mean squared error of the predictions.
+
+        MSE = (1/n) sum_i (y_i - y_pred_i)^2
+
+    Parameters
+    ----------
+    y, y_pred : array-like of float, shape (n,)
+
+    Returns
+    -------
+    float
+        A mean over the n points (not a sum, and not divided by n - 1).
+    """
     ### BEGIN SOLUTION
     residuals = np.asarray(y, dtype=float) - np.asarray(y_pred, dtype=float)
     return float(np.mean(residuals**2))
@@ -55,12 +67,20 @@ def nll_from_mse(mse_value, n, sigma):
         NLL = (n/2) log(2 pi sigma^2) + n * MSE / (2 sigma^2)
 
     Equal to ``gaussian_nll(y, y_pred, sigma)`` when
-    ``mse_value = mse(y, y_pred)``: the NLL is an increasing function of the
-    MSE, so both have the same minimiser.
+    ``mse_value = mse(y, y_pred)``: for a fixed sigma the NLL is an increasing
+    function of the MSE, so both have the same minimiser over the weights.
+
+    Parameters
+    ----------
+    mse_value : float, the mean squared error of n points
+    n : int, the number of points
+    sigma : float, > 0, the noise standard deviation
 
     Returns
     -------
     float
+
+    Hint: the MSE is a mean; which sum of squares does the NLL need?
     """
     ### BEGIN SOLUTION
     return float(0.5 * n * np.log(2 * np.pi * sigma**2) + n * mse_value / (2 * sigma**2))
@@ -80,7 +100,8 @@ def fit_linear_mse(X, y):
     -------
     ndarray of float, shape (d,)
 
-    Hint: ``np.linalg.lstsq`` is fair; so are the normal equations.
+    Hint: X is not square, so it has no inverse. Which w makes the residual
+    y - X w orthogonal to every column of X? (``np.linalg.lstsq`` is allowed.)
     """
     ### BEGIN SOLUTION
     X = np.asarray(X, dtype=float)
@@ -106,8 +127,10 @@ def fit_linear_gaussian_nll(X, y):
     (ndarray of shape (d,), float)
         ``(w, sigma)``, sigma a standard deviation.
 
-    Hint: optimise over log(sigma) so that sigma stays positive, and start
-    from a sensible point (w = 0, sigma = the standard deviation of y).
+    Hint: what stops the optimiser from trying a negative sigma? (Searching
+    over log(sigma) does.) Where should the search start: is w = 0 with sigma
+    the standard deviation of y a sensible point? Does ``result.success`` say
+    it converged?
     """
     ### BEGIN SOLUTION
     X = np.asarray(X, dtype=float)
@@ -145,10 +168,17 @@ def laplace_nll(y, y_pred, b):
 
     Minimising it over the predictions minimises the mean absolute error.
 
+    Parameters
+    ----------
+    y, y_pred : array-like of float, shape (n,)
+    b : float, > 0, the Laplace scale
+
     Returns
     -------
     float
         A sum over the data points.
+
+    Hint: what takes the place of the squared residual of the Gaussian?
     """
     ### BEGIN SOLUTION
     residuals = np.asarray(y, dtype=float) - np.asarray(y_pred, dtype=float)
