@@ -69,6 +69,7 @@ class Session:
         self.slug, self.limits = slug, limits
         self.deadline = time.monotonic() + budget
         self.timed_out: set[str] = set()
+        self.blocked: list[str] = []  # attempts the sandbox refused, in order
         self.outputs: list[str] = []
         self.last_timeout = limits.call_timeout
         self.child: StudentModule | None = None
@@ -76,7 +77,13 @@ class Session:
 
     def _start(self) -> Reply:
         self.child = StudentModule(self.zygote, self.module_path, self.scratch, self.slug, self.limits)
+        self._note_blocked(self.child.load)
         return self.child.load
+
+    def _note_blocked(self, reply: Reply) -> None:
+        for what in reply.blocked:
+            if what not in self.blocked:
+                self.blocked.append(what)
 
     def call(self, function: str, args, kwargs) -> tuple[Reply, str]:
         text = framework.call_text(function, args, kwargs)
@@ -93,6 +100,7 @@ class Session:
                 return Reply("crashed", error={"message": "your module could not be loaded again"}), text
         self.last_timeout = min(self.limits.call_timeout, remaining)
         reply = self.child.call(function, args, kwargs, timeout=self.last_timeout)
+        self._note_blocked(reply)
         if reply.status == "timeout":
             self.timed_out.add(function)
         return reply, text
@@ -125,11 +133,17 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
         message = f"No {slug}.py (or {slug}.ipynb) was submitted."
         return ExerciseResult(slug, "missing", message,
                               [_zero(c, "failed", message) for c in checks], seconds=0.0)
+    if Path(module_path).is_symlink() or not Path(module_path).is_file():
+        message = (f"{slug}.py is a symbolic link or not a regular file: submit the file itself.")
+        return ExerciseResult(slug, "load_error", message,
+                              [_zero(c, "failed", message) for c in checks], seconds=0.0)
     scratch = Path(tempfile.mkdtemp(prefix=f"grade-{slug}-"))
     try:
         student_file = scratch / f"{slug}.py"
-        shutil.copyfile(module_path, student_file)
+        shutil.copyfile(module_path, student_file, follow_symlinks=False)
         session = Session(zygote, student_file, scratch, slug, limits, budget)
+        if session.blocked:
+            return _blocked(slug, checks, session, start)
         if session.load.status != "loaded":
             message = _load_failure(slug, session.load)
             output = session.close()
@@ -138,11 +152,23 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
                                   time.monotonic() - start)
         student = Student(session)
         results = [_run_check(c, student) for c in checks]
+        if session.blocked:
+            return _blocked(slug, checks, session, start)
         _zero_forbidden_functions(results)
         output = session.close()
         return ExerciseResult(slug, "graded", "", results, output, time.monotonic() - start)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _blocked(slug: str, checks, session: Session, start: float) -> ExerciseResult:
+    """The submission tried to escape the sandbox: the whole exercise scores 0, saying what it tried."""
+    tried = "; ".join(session.blocked[:3])
+    message = (f"Your {slug}.py tried to {tried}. The grader does not allow that, so this "
+               f"exercise scores 0. Compute the answers from the function's arguments only.")
+    output = session.close()
+    return ExerciseResult(slug, "blocked", message, [_zero(c, "blocked", message) for c in checks],
+                          output, time.monotonic() - start)
 
 
 def _run_check(check: framework.Check, student: Student) -> CheckResult:

@@ -287,6 +287,191 @@ def install_forbidden_wrappers():
 
 
 # --------------------------------------------------------------------------
+# The guard: an audit hook with an allow-list of what student code may touch.
+# --------------------------------------------------------------------------
+
+#: (read roots, list roots), computed once in the zygote.
+ALLOWED_ROOTS = ((), ())
+#: Top-level names a submission may never import: the grader and its references.
+GRADER_PACKAGES = frozenset({"solutions", "autograder", "tests", "benchmarks", "examples"})
+#: Packages a submission may import beyond those the zygote loaded itself.
+EXTRA_PACKAGES = ("sklearn", "joblib", "threadpoolctl", "pandas", "pytz", "tzdata", "dateutil",
+                  "six", "mpmath", "sympy")
+#: System files that hold nothing of the grader's (fonts, time zones, CPU facts).
+SYSTEM_READ_ROOTS = ("/usr/share/fonts", "/usr/share/zoneinfo", "/etc/localtime", "/dev/null",
+                     "/dev/urandom", "/dev/zero", "/proc/cpuinfo", "/proc/meminfo",
+                     "/sys/devices/system/cpu", "/sys/fs/cgroup")
+#: Audit events that only an attempt to escape would raise, with what they mean.
+REFUSED_EVENTS = {
+    "subprocess.Popen": "start a process",
+    "os.system": "start a process",
+    "os.exec": "start a process",
+    "os.posix_spawn": "start a process",
+    "os.spawn": "start a process",
+    "os.fork": "start a process",
+    "os.forkpty": "start a process",
+    "os.kill": "send a signal to another process",
+    "os.killpg": "send a signal to another process",
+    "signal.pthread_kill": "send a signal",
+    "socket.__new__": "open a network socket",
+    "socket.connect": "open a network connection",
+    "socket.bind": "open a network socket",
+    "socket.getaddrinfo": "look up a network address",
+    "socket.gethostbyname": "look up a network address",
+    "resource.setrlimit": "change its resource limits",
+    "resource.prlimit": "change its resource limits",
+    "webbrowser.open": "open a web browser",
+}
+#: Events whose first path arguments are changed on disk: allowed inside the scratch folder only.
+WRITE_EVENTS = {
+    "os.remove": 1, "os.rename": 2, "os.rmdir": 1, "os.mkdir": 1, "os.symlink": 2, "os.link": 2,
+    "os.chmod": 1, "os.chown": 1, "os.truncate": 1, "os.utime": 1, "shutil.rmtree": 1,
+    "shutil.copyfile": 2, "shutil.copymode": 2, "shutil.copystat": 2, "shutil.copytree": 2,
+    "shutil.move": 2, "os.chdir": 1,
+}
+
+
+def allowed_read_roots():
+    """Folders and files student code may read: the stdlib and the importable scientific stack.
+
+    Computed in the zygote after its warm imports. An allow-list, not a
+    deny-list: a reference anywhere else on the machine (a second clone, an
+    installed copy) is out of reach without naming it.
+    """
+    import glob
+    import sysconfig
+
+    roots = {os.path.realpath(p) for key in ("stdlib", "platstdlib")
+             if (p := sysconfig.get_paths().get(key))}
+    roots.add(os.path.realpath(os.path.join(sys.base_prefix, "lib", "python3.%d" % sys.version_info[1],
+                                            "lib-dynload")))
+    site_dirs = {os.path.realpath(p) for key in ("purelib", "platlib")
+                 if (p := sysconfig.get_paths().get(key))}
+    names = {name.split(".")[0] for name in sys.modules} | set(EXTRA_PACKAGES)
+    names -= GRADER_PACKAGES
+    for site in site_dirs:
+        for name in names:
+            for candidate in (name, f"{name}.py", f"{name}.libs", f"{name}.dist-info"):
+                path = os.path.join(site, candidate)
+                if os.path.exists(path):
+                    roots.add(os.path.realpath(path))
+            roots.update(os.path.realpath(p) for p in glob.glob(os.path.join(site, f"{name}-*.dist-info")))
+        roots.update(os.path.realpath(p) for p in glob.glob(os.path.join(site, "*.libs")))
+    roots.add(os.path.realpath(__file__))  # tracebacks read this file's lines; it holds no secret
+    try:
+        import matplotlib
+
+        roots.add(os.path.realpath(matplotlib.get_cachedir()))
+        roots.add(os.path.realpath(matplotlib.get_data_path()))
+    except Exception:
+        pass
+    roots.update(SYSTEM_READ_ROOTS)
+    return sorted(roots), sorted(site_dirs | {os.path.dirname(r) for r in roots})
+
+
+def _within(path, roots):
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+class Guard:
+    """Audit hook: refuses, and records, what a submission has no business doing."""
+
+    def __init__(self, scratch, read_roots, list_roots):
+        self.scratch = os.path.realpath(scratch)
+        self.read_roots = tuple(read_roots) + (self.scratch, f"/proc/{os.getpid()}")
+        self.list_roots = tuple(list_roots)
+        self.attempts = []
+
+    def refuse(self, what):
+        if what not in self.attempts and len(self.attempts) < 10:
+            self.attempts.append(what)
+        raise PermissionError(f"The grader does not allow a submission to {what}.")
+
+    def _path(self, value):
+        if isinstance(value, int) or value is None:
+            return None
+        try:
+            return os.path.realpath(os.fsdecode(value))
+        except (TypeError, ValueError):
+            return None
+
+    def check_write(self, value):
+        path = self._path(value)
+        if path is not None and not _within(path, (self.scratch,)):
+            self.refuse(f"change files outside its own folder ({path})")
+
+    def __call__(self, event, args):
+        if event == "open":
+            self._open(*args[:3])
+        elif event in ("os.listdir", "os.scandir"):
+            path = self._path(args[0] if args else None)
+            if path is not None and not _within(path, (self.scratch,) + self.list_roots) \
+                    and path not in self.list_roots:
+                self.refuse(f"list the folder {path}")
+        elif event == "import":
+            if args and str(args[0]).split(".")[0] in GRADER_PACKAGES:
+                self.refuse(f"import the grader's module {args[0]}")
+        elif event in WRITE_EVENTS:
+            for value in args[: WRITE_EVENTS[event]]:
+                self.check_write(value)
+        elif event in REFUSED_EVENTS:
+            self.refuse(REFUSED_EVENTS[event])
+        elif event.startswith("ctypes."):
+            self.refuse("call native code through ctypes")
+
+    def _open(self, value, mode=None, flags=0):
+        path = self._path(value)
+        if path is None:
+            return
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND))
+        if writing:
+            self.check_write(path)
+        elif not _within(path, self.read_roots) and os.path.exists(path):
+            self.refuse(f"read {path}")
+
+
+def _readable_by_everyone(path):
+    import stat
+
+    path = os.path.realpath(path)
+    while True:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return False
+        if not mode & stat.S_IXOTH or not mode & stat.S_IROTH:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
+def _drop_privileges(scratch, output_path):
+    """As root, become ``nobody`` if that user can still read the interpreter; else stay."""
+    import sysconfig
+
+    if os.geteuid() != 0:
+        return "not root"
+    try:
+        import pwd
+
+        nobody = pwd.getpwnam("nobody")
+    except (ImportError, KeyError):
+        return "no user nobody"
+    needed = [sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]]
+    if not all(_readable_by_everyone(p) for p in needed):
+        return "the interpreter is not readable by nobody"
+    for path in (scratch, output_path):
+        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    os.setgroups([])
+    os.setgid(nobody.pw_gid)
+    os.setuid(nobody.pw_uid)
+    return "dropped to nobody"
+
+
+# --------------------------------------------------------------------------
 # The child: one student module, one socket.
 # --------------------------------------------------------------------------
 
@@ -342,15 +527,25 @@ def _mutated(values, snapshot):
     ]
 
 
-def serve(conn, module_path, module_name):
+def _reply(conn, message, guard):
+    """Send a reply with what the guard refused so far; a reply too large to send is replaced."""
+    message["blocked"] = list(guard.attempts) if guard else []
+    try:
+        send(conn, message)
+    except WireError:
+        send(conn, {"status": "raised", "blocked": message["blocked"], "error": {
+            "type": "ValueError", "message": "the value returned is too large to grade", "trace": []}})
+
+
+def serve(conn, module_path, module_name, guard=None):
     """Answer ``call`` messages for one student module until the parent hangs up."""
     try:
         module = _load_module(module_path, module_name)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included
-        send(conn, {"status": "load_error", "error": _describe_exception(exc, module_path)})
+        _reply(conn, {"status": "load_error", "error": _describe_exception(exc, module_path)}, guard)
         return
     functions = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
-    send(conn, {"status": "loaded", "functions": functions})
+    _reply(conn, {"status": "loaded", "functions": functions}, guard)
     while True:
         try:
             request = recv(conn)
@@ -359,7 +554,7 @@ def serve(conn, module_path, module_name):
         name = request.get("function")
         function = getattr(module, name, None)
         if not callable(function):
-            send(conn, {"status": "missing", "function": name})
+            _reply(conn, {"status": "missing", "function": name}, guard)
             continue
         args = [decode(a) for a in request.get("args", [])]
         kwargs = {k: decode(v) for k, v in request.get("kwargs", {}).items()}
@@ -381,7 +576,7 @@ def serve(conn, module_path, module_name):
                 stream.flush()
             except BaseException:
                 pass
-        send(conn, reply)
+        _reply(conn, reply, guard)
 
 
 def _apply_limits(limits):
@@ -399,6 +594,8 @@ def _apply_limits(limits):
     cap(resource.RLIMIT_FSIZE, limits.get("file_size"))
     cap(resource.RLIMIT_NOFILE, limits.get("open_files"))
     cap(resource.RLIMIT_CORE, 0)
+    if os.geteuid() != 0:  # root ignores it; the guard refuses process creation anyway
+        cap(resource.RLIMIT_NPROC, 0)
 
 
 def _current_address_space():
@@ -432,11 +629,15 @@ def run_child(conn, job):
     limits = dict(job.get("limits", {}))
     if limits.get("memory"):
         limits["address_space"] = _current_address_space() + int(limits["memory"])
+    _drop_privileges(scratch, os.path.join(scratch, job.get("output_name", "output.txt")))
     _apply_limits(limits)
+    os.environ.update({"TMPDIR": scratch, "HOME": scratch})
     sys.argv = [job["module_path"]]
     sys.path[:] = [scratch] + [p for p in sys.path if p]
+    guard = Guard(scratch, *ALLOWED_ROOTS)
+    sys.addaudithook(guard)
     try:
-        serve(conn, job["module_path"], job["module_name"])
+        serve(conn, job["module_path"], job["module_name"], guard)
     finally:
         try:
             conn.close()
@@ -459,6 +660,8 @@ def zygote(control_fd):
     import matplotlib.pyplot  # noqa: F401
 
     install_forbidden_wrappers()
+    global ALLOWED_ROOTS
+    ALLOWED_ROOTS = allowed_read_roots()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     control = socket.socket(fileno=control_fd)
     send(control, {"status": "ready"})

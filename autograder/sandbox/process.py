@@ -66,6 +66,7 @@ class Reply:
     mutated: list = field(default_factory=list)
     forbidden: list = field(default_factory=list)
     functions: list = field(default_factory=list)
+    blocked: list = field(default_factory=list)  # what the guard refused: attempts to escape
     seconds: float = 0.0
 
 
@@ -74,10 +75,15 @@ class SandboxError(RuntimeError):
 
 
 class Zygote:
-    """One warm interpreter that forks a child per student module."""
+    """One warm interpreter that forks a child per student module; restarted if it dies."""
 
     def __init__(self, python: str | None = None, env: dict | None = None):
         self._lock = threading.Lock()
+        self._python, self._env = python, env
+        self._start()
+
+    def _start(self) -> None:
+        python, env = self._python, self._env
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         environment.update(CHILD_ENV)
@@ -108,6 +114,9 @@ class Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         body = json.dumps(job).encode()
         with self._lock:
+            if self.process.poll() is not None:  # killed from outside: start a fresh one
+                self.close()
+                self._start()
             try:
                 socket.send_fds(self.control, [struct.pack(">I", len(body))], [theirs.fileno()])
                 self.control.sendall(body)
@@ -227,5 +236,6 @@ def _parse_reply(raw: dict, seconds: float) -> Reply:
         mutated=[int(i) for i in raw.get("mutated", [])],
         forbidden=[str(name)[:200] for name in raw.get("forbidden", [])][:20],
         functions=[str(name)[:200] for name in raw.get("functions", [])][:500],
+        blocked=[str(what)[:300] for what in raw.get("blocked", [])][:10],
         seconds=seconds,
     )
