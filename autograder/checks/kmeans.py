@@ -115,6 +115,9 @@ def _assign_mistakes(x, centers):
          np.argmin(signed, axis=1)),
         ("It compares signed differences c - x: the distance is |x - c| (or its square).",
          np.argmin(-signed, axis=1)),
+        ("It numbers the centers in sorted order: the label is the index of the center in the "
+         "order given, and the centers need not be sorted.",
+         np.argsort(np.argsort(centers, kind="stable"), kind="stable")[np.argmin(distance, axis=1)]),
     ]
 
 
@@ -288,6 +291,53 @@ def _gauss_seidel(x, centers, n_iter):
     return np.array(rows)
 
 
+def _run(x, centers, n_iter, assign, update):
+    """The history a k-means loop gives with the given assignment and update rules."""
+    x = np.asarray(x, dtype=float)
+    rows = [np.array(centers, dtype=float)]
+    for _ in range(n_iter):
+        rows.append(update(x, assign(x, rows[-1]), rows[-1]))
+    return np.array(rows)
+
+
+def _fit_mistakes(x, centers, n_iter, history):
+    """Histories that classic slips in the loop, or in the functions it calls, produce."""
+    assign, update = ref.assign_clusters, ref.update_centers
+    farthest = lambda x, c: np.argmax(np.abs(x[:, None] - c[None, :]), axis=1)  # noqa: E731
+
+    def rule(stat, empty=None):
+        return lambda x, labels, c: _cluster_stat(x, labels, c, stat, empty)
+
+    return {
+        "Every row equals the final centers: the rows share one array that was changed in place. "
+        "Store a copy of the centers after each round.": np.repeat(history[-1:], n_iter + 1, axis=0),
+        "It moves the centers one at a time, reassigning the points in between: assign every point "
+        "with the old centers first, then move all centers at once.": _gauss_seidel(x, centers, n_iter),
+        "Row 0 should be the initial centers, and row t the centers after t rounds; your history "
+        "starts one round late.": ref.fit_kmeans(x, centers, n_iter=n_iter + 1)["centers"][1:],
+        "This history is what you get when each round gives every point to its farthest center: "
+        "check the argmin in assign_clusters.": _run(x, centers, n_iter, farthest, update),
+        "This history is what you get when each center moves to the median of its points: the "
+        "M-step (update_centers) takes the mean.": _run(x, centers, n_iter, assign, rule(np.median)),
+        "This history is what you get when an empty cluster's center is set to 0: it must keep "
+        "its old value (update_centers).": _run(x, centers, n_iter, assign, rule(np.mean, 0.0)),
+    }
+
+
+def _first_wrong_row(got, history, atol):
+    rows = [t for t in range(history.shape[0])
+            if not np.allclose(got[t], history[t], rtol=CENTERS_RTOL, atol=atol)]
+    if not rows:
+        return ""
+    t = rows[0]
+    if t == 0:
+        return "Row 0 should be the starting centers, unchanged."
+    right = "Row 0 is right" if t == 1 else f"Rows 0 to {t - 1} are right"
+    return (f"{right}; row {t} is the first that differs (got {fmt(got[t])}, "
+            f"expected {fmt(history[t])}). Each round assigns every point to its nearest center, "
+            f"then moves each center to the mean of its points.")
+
+
 def _any_empty(x, history):
     return any(np.unique(ref.assign_clusters(x, row)).size < history.shape[1] for row in history)
 
@@ -312,18 +362,9 @@ def _fit_check(student, x, centers, n_iter=None, *, scale):
         raise CheckFailed(f"Called {call}: the history of centers has NaN values.")
     if not np.all(np.isfinite(got)):
         raise CheckFailed(f"Called {call}: the history of centers has infinite values.")
-    mistakes = {
-        "Every row equals the final centers: the rows share one array that was changed in place. "
-        "Store a copy of the centers after each round.": np.repeat(history[-1:], n_iter + 1, axis=0),
-        "It moves the centers one at a time, reassigning the points in between: assign every point "
-        "with the old centers first, then move all centers at once.": _gauss_seidel(x, centers, n_iter),
-        "Row 0 should be the initial centers, and row t the centers after t rounds; your history "
-        "starts one round late.": ref.fit_kmeans(x, centers, n_iter=n_iter + 1)["centers"][1:],
-    }
-    expect_close(got, history, call=call, rtol=CENTERS_RTOL, atol=_atol(x),
-                 what='"centers"', mistakes=mistakes,
-                 hint="Row 0 is the starting centers; each round assigns every point, then moves "
-                      "each center to the mean of its points.")
+    expect_close(got, history, call=call, rtol=CENTERS_RTOL, atol=_atol(x), what='"centers"',
+                 mistakes=_fit_mistakes(x, centers, n_iter, history),
+                 hint=_first_wrong_row(got, history, _atol(x)))
     labels = _as_labels(result["labels"], np.size(x), k, call, what='"labels"')
     label_mistakes = [
         ("These are the labels computed before the last update (from the centers of the "
@@ -331,6 +372,7 @@ def _fit_check(student, x, centers, n_iter=None, *, scale):
          ref.assign_clusters(x, history[-2]) if n_iter >= 1 else None),
         ("These are the labels of the initial centers: assign the points to the final centers.",
          ref.assign_clusters(x, history[0])),
+        *_assign_mistakes(x, history[-1]),
     ]
     _expect_labels(labels, want["labels"], x, history[-1], call=call, mistakes=label_mistakes,
                    what='"labels"')
@@ -355,6 +397,8 @@ def _expect_history_shape(got, history, x, centers, n_iter, call):
     base = (f'Called {call}: "centers" has shape {got.shape}; with n_iter={n_iter} and K={shape[1]} '
             f"it should have shape {shape} (row 0 the initial centers, then one row per round).")
     atol = _atol(x)
+    if got.size == 0:
+        raise CheckFailed(f"{base} It is empty: row 0 holds the initial centers, even for n_iter=0.")
     if got.shape == (n_iter, shape[1]) and np.allclose(got, history[1:], rtol=CENTERS_RTOL, atol=atol):
         raise CheckFailed(f"{base} It is the history without the initial row: put the starting "
                           f"centers in row 0.")
