@@ -1,0 +1,260 @@
+"""Grade a cohort of submissions: grades.csv, per-student results.json and feedback, a class summary.
+
+    python -m autograder grade SUBMISSIONS --out OUT
+
+SUBMISSIONS is a folder with one folder per student, a .zip of such folders,
+or an nbgrader course (submitted/<student>/<assignment>/). Students are graded
+in parallel, each worker owning one warm sandbox; each student's files are
+written the moment they are graded, so a run that is stopped resumes where it
+stopped, and a re-run skips students whose files have not changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import multiprocessing.util
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from .grading import all_slugs
+from .reports import fmt_points, grades_csv, write_student_reports, write_summary
+from .sandbox import Limits
+from .student import (RECORD, ZygoteKeeper, failed_record, grade_student, grader_fingerprint,
+                      output_folder, read_record, write_atomic)
+from .submissions import Submission, SubmissionsError, find_cohort
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_BUDGET = 60.0
+DEFAULT_MEMORY_MB = 1024
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submissions", type=Path,
+                        help="folder of student folders, a .zip of them, or an nbgrader course folder")
+    parser.add_argument("--out", type=Path, required=True, help="where grades.csv and the reports go")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="students graded at once (default: all cores)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help=f"seconds one call of a student function may take (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--budget", type=float, default=DEFAULT_BUDGET,
+                        help=f"seconds all checks of one exercise may take (default {DEFAULT_BUDGET:g})")
+    parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB,
+                        help=f"MB of memory student code may add (default {DEFAULT_MEMORY_MB})")
+    parser.add_argument("--exercise", action="append", choices=all_slugs(), metavar="SLUG",
+                        help="grade only this exercise (repeatable; default: all)")
+    parser.add_argument("--force", action="store_true", help="re-grade students whose files have not changed")
+    parser.add_argument("--progress", choices=("auto", "bar", "lines"), default="auto",
+                        help="a progress bar (auto: on a terminal outside CI) or one line per student")
+
+
+def options_from(args) -> dict:
+    """What decides a grade besides the code: part of the grader fingerprint."""
+    return {"timeout": args.timeout, "budget": args.budget, "memory_mb": args.memory,
+            "slugs": args.exercise or all_slugs()}
+
+
+def limits_from(options: dict) -> Limits:
+    return Limits(call_timeout=options["timeout"], load_timeout=options["timeout"],
+                  memory=options["memory_mb"] << 20)
+
+
+# --------------------------------------------------------------------------
+# Workers: each owns one sandbox for its whole life
+# --------------------------------------------------------------------------
+
+_KEEPER: ZygoteKeeper | None = None
+
+
+def _start_worker() -> None:
+    global _KEEPER
+    _KEEPER = ZygoteKeeper()
+    # Pool workers leave through multiprocessing's exit path, which runs these (not atexit).
+    multiprocessing.util.Finalize(_KEEPER, _KEEPER.close, exitpriority=10)
+
+
+def grade_and_write(submission: Submission, folder: Path, options: dict, grader: str) -> dict:
+    """Grade one student and write their reports, then their record (the commit point)."""
+    global _KEEPER
+    if _KEEPER is None:
+        _KEEPER = ZygoteKeeper()
+    record = grade_student(submission, _KEEPER, slugs=options["slugs"], limits=limits_from(options),
+                           budget=options["budget"], grader=grader)
+    commit(folder, record)
+    return record
+
+
+def commit(folder: Path, record: dict) -> None:
+    import json
+
+    write_student_reports(folder, record)
+    write_atomic(folder / RECORD, json.dumps(record, indent=1, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------
+# Progress
+# --------------------------------------------------------------------------
+
+class Progress:
+    """A tqdm bar with ETA on a terminal; one plain line per student otherwise (logs, CI)."""
+
+    def __init__(self, total: int, mode: str):
+        if mode == "auto":
+            mode = "bar" if sys.stderr.isatty() and not os.environ.get("CI") else "lines"
+        self.total, self.done, self.bar = total, 0, None
+        if mode == "bar" and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="student", dynamic_ncols=True, file=sys.stderr)
+
+    def update(self, record: dict) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.set_postfix_str(record["student"][:30], refresh=False)
+            self.bar.update(1)
+        else:
+            print(f"[{self.done:>{len(str(self.total))}}/{self.total}] {record['student']}: "
+                  f"{fmt_points(record['points'])}/{fmt_points(record['max_points'])} {record['status']} "
+                  f"({record.get('seconds', 0):.1f} s)", flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# --------------------------------------------------------------------------
+# The verb
+# --------------------------------------------------------------------------
+
+def run(args) -> int:
+    options = options_from(args)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="cohort-"))
+    try:
+        return _run(args, options, out, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(args, options: dict, out: Path, scratch: Path) -> int:
+    start = time.monotonic()
+    try:
+        cohort = find_cohort(args.submissions, scratch, options["slugs"])
+    except SubmissionsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for note in cohort.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not cohort.submissions:
+        print(f"error: no student folders found in {args.submissions}.", file=sys.stderr)
+        return 1
+    grader = grader_fingerprint(options)
+    folders = {s.student: output_folder(out, s.student) for s in cohort.submissions}
+    records: dict[str, dict] = {}
+    todo: list[Submission] = []
+    for submission in cohort.submissions:
+        folder = folders[submission.student]
+        record = None if args.force else read_record(folder)
+        if (record and record.get("grader") == grader and record.get("status") != "grader_error"
+                and record.get("fingerprint") == submission.fingerprint()):
+            records[submission.student] = record
+            if not all((folder / name).exists() for name in ("results.json", "feedback.md", "feedback.html")):
+                write_student_reports(folder, record)
+        else:
+            todo.append(submission)
+    skipped = len(records)
+    print(f"Grading {len(todo)} of {len(cohort.submissions)} students"
+          + (f" ({skipped} unchanged since the last run: skipped; --force re-grades them)" if skipped else "")
+          + f" with {min(args.jobs, max(1, len(todo)))} worker(s).", flush=True)
+    progress = Progress(len(todo), args.progress)
+    try:
+        records.update(_grade_all(todo, folders, options, grader, max(1, args.jobs), progress))
+    finally:
+        progress.close()
+    ordered = [records[s.student] for s in cohort.submissions if s.student in records]
+    relative = {s: str(f.relative_to(out) / "feedback.md") for s, f in folders.items()}
+    write_atomic(out / "grades.csv", grades_csv(ordered, options["slugs"], relative))
+    write_summary(out, ordered, options["slugs"], relative)
+    print_class_table(ordered, options["slugs"])
+    elapsed = time.monotonic() - start
+    print(f"\n{len(ordered)} students in {elapsed:.1f} s"
+          + (f" ({elapsed / len(todo):.2f} s per graded student)" if todo else "") + ".")
+    print(f"Gradebook: {out / 'grades.csv'}\nClass summary: {out / 'summary.md'} and {out / 'summary.png'}\n"
+          f"Per student: {out}/<student>/feedback.md, feedback.html, results.json")
+    missing = len(cohort.submissions) - len(ordered)
+    if missing:
+        print(f"error: {missing} student(s) got no row.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str, jobs: int,
+               progress: Progress) -> dict[str, dict]:
+    """Grade in a pool; a student whose worker died is retried once, then recorded as a grader error."""
+    done: dict[str, dict] = {}
+    attempts: dict[str, int] = {}
+    pending = list(todo)
+    while pending:
+        failed: list[tuple[Submission, str]] = []
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=context,
+                                 initializer=_start_worker) as pool:
+            futures = {pool.submit(grade_and_write, s, folders[s.student], options, grader): s
+                       for s in pending}
+            for future in as_completed(futures):
+                submission = futures[future]
+                try:
+                    record = future.result()
+                except BrokenProcessPool as exc:
+                    failed.append((submission, f"the grading process stopped ({exc})"))
+                    continue
+                except Exception as exc:
+                    failed.append((submission, f"{type(exc).__name__}: {exc}"))
+                    continue
+                done[submission.student] = record
+                progress.update(record)
+        pending = []
+        for submission, reason in failed:
+            attempts[submission.student] = attempts.get(submission.student, 0) + 1
+            if attempts[submission.student] < 2:
+                pending.append(submission)
+            else:
+                record = failed_record(submission, options["slugs"], reason, grader)
+                commit(folders[submission.student], record)
+                done[submission.student] = record
+                progress.update(record)
+        jobs = 1  # retry the survivors one at a time: a crash then hurts no one else
+    return done
+
+
+def print_class_table(records: list[dict], slugs: list[str], limit: int = 60) -> None:
+    """The class at a glance: one line per student (the first ``limit``), then the means."""
+    if not records:
+        return
+    width = min(32, max(7, *(len(r["student"]) for r in records)))
+    columns = [max(len(s), 6) for s in slugs]
+    header = f"{'student':<{width}}  " + "  ".join(f"{s:>{w}}" for s, w in zip(slugs, columns))
+    print("\n" + header + f"  {'total':>9}  status")
+    print("-" * (len(header) + 20))
+    for record in records[:limit]:
+        by_slug = {ex["exercise"]: ex for ex in record["exercises"]}
+        name = record["student"] if len(record["student"]) <= width else record["student"][: width - 1] + "…"
+        cells = "  ".join(f"{fmt_points(by_slug[s]['points']) if s in by_slug else '':>{w}}"
+                          for s, w in zip(slugs, columns))
+        total = f"{fmt_points(record['points'])}/{fmt_points(record['max_points'])}"
+        print(f"{name:<{width}}  {cells}  {total:>9}  {record['status']}")
+    if len(records) > limit:
+        print(f"... and {len(records) - limit} more students in grades.csv")
+    means = "  ".join(
+        f"{sum(ex['points'] for r in records for ex in r['exercises'] if ex['exercise'] == s) / len(records):>{w}.1f}"
+        for s, w in zip(slugs, columns))
+    total_mean = sum(r["points"] for r in records) / len(records)
+    print("-" * (len(header) + 20))
+    print(f"{'mean':<{width}}  {means}  {total_mean:>9.1f}")

@@ -1,0 +1,336 @@
+"""Render student records: results.json (Gradescope), feedback.md/.html, grades.csv, the class summary.
+
+Everything here reads records (``student.py``), never runs code. A student
+sees, per check: its title, points and the message naming the mistake. The
+checks' source, seeds and data never appear: messages are all a check
+exposes. Text that came from the student (error messages, printed output,
+their id) is escaped or fenced before it lands in Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import statistics
+from collections import Counter
+from pathlib import Path
+
+from .student import write_atomic
+
+MAX_MESSAGE_LINES = 15
+MAX_MESSAGE_CHARS = 2000
+MAX_OUTPUT_CHARS = 1500
+#: Cells a spreadsheet would read as a formula (OWASP's CSV injection list).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def fmt_points(value: float) -> str:
+    return f"{value:g}"
+
+
+def short(text: str, lines: int = MAX_MESSAGE_LINES, chars: int = MAX_MESSAGE_CHARS) -> str:
+    """The first lines of a message or an output: enough to see the mistake."""
+    text = text.rstrip()
+    cut = text.splitlines()
+    kept = "\n".join(cut[:lines])[:chars]
+    return kept + ("\n[... cut ...]" if len(kept) < len(text) else "")
+
+
+def check_label(ex: dict, result: dict) -> str:
+    return f"{ex['exercise']} · {result['function']}: {result['title']}"
+
+
+STATUS_WORDS = {
+    "passed": "passed", "failed": "failed", "not_implemented": "not implemented yet",
+    "forbidden": "forbidden routine", "grader_error": "grader error",
+}
+
+
+# --------------------------------------------------------------------------
+# Gradescope's results.json
+# --------------------------------------------------------------------------
+
+def results_json(record: dict, visibility: str = "visible") -> dict:
+    """The record in Gradescope's results.json schema (one test per hidden check)."""
+    tests = []
+    for number, ex in enumerate(record["exercises"], start=1):
+        for index, result in enumerate(ex["results"], start=1):
+            tests.append({
+                "name": check_label(ex, result),
+                "number": f"{number}.{index}",
+                "score": result["points"],
+                "max_score": result["max_points"],
+                "status": "passed" if result["status"] == "passed" else "failed",
+                "output": short(result["message"]) if result["message"] else "Passed.",
+                "visibility": visibility,
+                "tags": [ex["exercise"], result["function"]],
+            })
+    return {
+        "score": record["points"],
+        "execution_time": round(record.get("seconds", 0.0)),
+        "output": overview_text(record),
+        "visibility": visibility,
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def overview_text(record: dict) -> str:
+    """What a student reads above the checks: score per exercise, notes, their printed output."""
+    lines = [f"Score: {fmt_points(record['points'])} / {fmt_points(record['max_points'])}"]
+    if record.get("rejected"):
+        lines.append(record["rejected"])
+    lines += record.get("notes", [])
+    for ex in record["exercises"]:
+        lines.append(f"{ex['exercise']}: {fmt_points(ex['points'])} / {fmt_points(ex['max_points'])}"
+                     + (f" ({ex['status'].replace('_', ' ')})" if ex["status"] != "graded" else ""))
+        if ex["message"] and ex["status"] != "graded":
+            lines.append("  " + short(ex["message"], lines=6).replace("\n", "\n  "))
+        lines += [f"  note: {n}" for n in ex.get("notes", [])]
+        if ex.get("output"):
+            lines.append(f"  what your {ex['exercise']} code printed (first lines):")
+            lines.append("    " + short(ex["output"], lines=20, chars=MAX_OUTPUT_CHARS).replace("\n", "\n    "))
+    lines.append("These are hidden checks on data the public tests do not use; passing the public "
+                 "tests does not guarantee passing them.")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------
+# feedback.md and feedback.html
+# --------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~-])")
+
+
+def md_escape(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def fenced(text: str, indent: str = "") -> str:
+    """A fenced block longer than any backtick run inside, so nothing escapes it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    body = "\n".join(indent + line for line in text.splitlines())
+    return f"{indent}{fence}text\n{body}\n{indent}{fence}"
+
+
+def feedback_markdown(record: dict) -> str:
+    out = [f"# Feedback for {md_escape(record['student'])}", "",
+           f"**Score: {fmt_points(record['points'])} / {fmt_points(record['max_points'])}**", ""]
+    if record.get("rejected"):
+        out += [md_escape(record["rejected"]), ""]
+    out += [f"- {md_escape(n)}" for n in record.get("notes", [])]
+    out += ["These checks run your functions on hidden data that the public tests do not use. "
+            "Each failed check says what was called, what came back, what was expected, and "
+            "the likely mistake.", ""]
+    for number, ex in enumerate(record["exercises"], start=1):
+        source = f" (`{ex['source']}`)" if ex.get("source") and "`" not in ex["source"] else ""
+        out += [f"## {number}. {md_escape(ex['title'])}{source}: "
+                f"{fmt_points(ex['points'])} / {fmt_points(ex['max_points'])}", ""]
+        if ex["status"] != "graded" and ex["message"]:
+            out += [fenced(short(ex["message"])), ""]
+        out += [f"- Note: {md_escape(n)}" for n in ex.get("notes", [])]
+        for result in ex["results"]:
+            mark = "✅" if result["status"] == "passed" else "❌"
+            out.append(f"- {mark} **{fmt_points(result['points'])}/{fmt_points(result['max_points'])}** "
+                       f"`{result['function']}`: {md_escape(result['title'])}")
+            if result["status"] != "passed" and result["message"] and ex["status"] == "graded":
+                out.append(fenced(short(result["message"]), indent="  "))
+        if ex.get("output"):
+            out += ["", "What your code printed (first lines):", "",
+                    fenced(short(ex["output"], lines=20, chars=MAX_OUTPUT_CHARS))]
+        out.append("")
+    return "\n".join(out)
+
+
+HTML_STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+h1 { margin-bottom: 0.2rem; } .score { font-size: 1.3rem; font-weight: bold; }
+table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1.5rem; }
+td { border-top: 1px solid #ddd; padding: 0.35rem 0.5rem; vertical-align: top; }
+td.points { white-space: nowrap; text-align: right; width: 4rem; }
+tr.passed td.mark { color: #1a7f37; } tr.failed td.mark { color: #cf222e; }
+pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; white-space: pre-wrap; margin: 0.3rem 0; }
+.note { color: #555; } code { background: #f0f0f0; padding: 0 0.2rem; }
+"""
+
+
+def feedback_html(record: dict) -> str:
+    e = html.escape
+    body = [f"<h1>Feedback for {e(record['student'])}</h1>",
+            f"<p class='score'>Score: {fmt_points(record['points'])} / {fmt_points(record['max_points'])}</p>"]
+    if record.get("rejected"):
+        body.append(f"<p>{e(record['rejected'])}</p>")
+    body += [f"<p class='note'>{e(n)}</p>" for n in record.get("notes", [])]
+    body.append("<p class='note'>These checks run your functions on hidden data that the public tests "
+                "do not use. Each failed check says what was called, what came back, what was expected, "
+                "and the likely mistake.</p>")
+    for number, ex in enumerate(record["exercises"], start=1):
+        source = f" (<code>{e(ex['source'])}</code>)" if ex.get("source") else ""
+        body.append(f"<h2>{number}. {e(ex['title'])}{source}: "
+                    f"{fmt_points(ex['points'])} / {fmt_points(ex['max_points'])}</h2>")
+        if ex["status"] != "graded" and ex["message"]:
+            body.append(f"<pre>{e(short(ex['message']))}</pre>")
+        body += [f"<p class='note'>Note: {e(n)}</p>" for n in ex.get("notes", [])]
+        rows = []
+        for result in ex["results"]:
+            passed = result["status"] == "passed"
+            detail = ""
+            if not passed and result["message"] and ex["status"] == "graded":
+                detail = f"<pre>{e(short(result['message']))}</pre>"
+            rows.append(
+                f"<tr class='{'passed' if passed else 'failed'}'><td class='mark'>{'✔' if passed else '✘'}</td>"
+                f"<td class='points'>{fmt_points(result['points'])}/{fmt_points(result['max_points'])}</td>"
+                f"<td><code>{e(result['function'])}</code>: {e(result['title'])}{detail}</td></tr>")
+        body.append("<table>" + "".join(rows) + "</table>")
+        if ex.get("output"):
+            body.append("<details><summary>What your code printed (first lines)</summary>"
+                        f"<pre>{e(short(ex['output'], lines=20, chars=MAX_OUTPUT_CHARS))}</pre></details>")
+    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<title>Feedback: {e(record['student'])}</title><style>{HTML_STYLE}</style></head>"
+            "<body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def write_student_reports(folder: Path, record: dict) -> None:
+    import json
+
+    write_atomic(folder / "results.json", json.dumps(results_json(record), indent=2, ensure_ascii=False))
+    write_atomic(folder / "feedback.md", feedback_markdown(record))
+    write_atomic(folder / "feedback.html", feedback_html(record))
+
+
+# --------------------------------------------------------------------------
+# grades.csv
+# --------------------------------------------------------------------------
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading ' defuses a formula (=, +, -, @)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def grades_csv(records: list[dict], slugs: list[str], folders: dict[str, str]) -> str:
+    """One row per student: the SPEC columns, then status, problems and the feedback file."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["student", *slugs, "total", "max_total", "status", "problems", "feedback"])
+    for record in records:
+        by_slug = {ex["exercise"]: ex for ex in record["exercises"]}
+        writer.writerow([
+            spreadsheet_safe(record["student"]),
+            *[fmt_points(by_slug[s]["points"]) if s in by_slug else "" for s in slugs],
+            fmt_points(record["points"]), fmt_points(record["max_points"]),
+            record["status"], spreadsheet_safe(record["problems"]),
+            spreadsheet_safe(folders.get(record["student"], "")),
+        ])
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------
+# The class summary
+# --------------------------------------------------------------------------
+
+def check_statistics(records: list[dict]) -> list[dict]:
+    """Per check: how many of the students whose file imported passed it, in check order."""
+    stats: dict[tuple, dict] = {}
+    for record in records:
+        for ex in record["exercises"]:
+            for result in ex["results"]:
+                key = (ex["exercise"], result["function"], result["name"])
+                entry = stats.setdefault(key, {
+                    "exercise": ex["exercise"], "function": result["function"], "name": result["name"],
+                    "title": result["title"], "graded": 0, "passed": 0, "grader_errors": 0,
+                    "messages": Counter()})
+                if ex["status"] != "graded":
+                    continue
+                entry["graded"] += 1
+                entry["passed"] += result["status"] == "passed"
+                entry["grader_errors"] += result["status"] == "grader_error"
+                if result["status"] != "passed" and result["message"]:
+                    entry["messages"][result["message"].splitlines()[0][:300]] += 1
+    for entry in stats.values():
+        entry["rate"] = entry["passed"] / entry["graded"] if entry["graded"] else None
+    return list(stats.values())
+
+
+def summary_markdown(records: list[dict], slugs: list[str], folders: dict[str, str]) -> str:
+    totals = [r["points"] for r in records]
+    maximum = max((r["max_points"] for r in records), default=0)
+    out = ["# Class summary", ""]
+    if not records:
+        return "\n".join(out + ["No students were graded."]) + "\n"
+    out += [f"{len(records)} students. Total out of {fmt_points(maximum)}: mean "
+            f"{statistics.mean(totals):.1f}, median {fmt_points(statistics.median(totals))}, "
+            f"min {fmt_points(min(totals))}, max {fmt_points(max(totals))}; "
+            f"{sum(t == maximum for t in totals)} with full marks.", "",
+            "![Score histogram and pass rate per check](summary.png)", "",
+            "## Per exercise", "", "| exercise | mean | full marks | file missing or not importable |",
+            "| --- | --- | --- | --- |"]
+    for slug in slugs:
+        exs = [ex for r in records for ex in r["exercises"] if ex["exercise"] == slug]
+        if not exs:
+            continue
+        top = max(ex["max_points"] for ex in exs)
+        out.append(f"| {slug} | {statistics.mean(ex['points'] for ex in exs):.1f} / {fmt_points(top)} | "
+                   f"{sum(ex['points'] == top for ex in exs)} | "
+                   f"{sum(ex['status'] != 'graded' for ex in exs)} |")
+    stats = check_statistics(records)
+    ranked = sorted((s for s in stats if s["rate"] is not None), key=lambda s: (s["rate"], s["exercise"]))
+    out += ["", "## Checks, most failed first", "",
+            "Pass rate among the students whose file was submitted and imported.", "",
+            "| check | passed | rate | most common message |", "| --- | --- | --- | --- |"]
+    for s in ranked:
+        common = s["messages"].most_common(1)
+        message = f"{common[0][0][:160]} ({common[0][1]}×)" if common else ""
+        out.append(f"| {s['exercise']} · {s['function']}: {md_escape(s['title'])} | "
+                   f"{s['passed']}/{s['graded']} | {s['rate']:.0%} | {md_escape(message)} |")
+    errors = [s for s in stats if s["grader_errors"]]
+    if errors:
+        out += ["", "## Grader errors (not the students' fault: look at these checks)", ""]
+        out += [f"- {s['exercise']} · {s['name']}: {s['grader_errors']} student(s)" for s in errors]
+    attention = [r for r in records if r["status"] != "graded"]
+    if attention:
+        out += ["", "## Students to look at", "", "| student | status | problems |", "| --- | --- | --- |"]
+        for r in attention:
+            out.append(f"| {md_escape(r['student'])} | {r['status']} | "
+                       f"{md_escape(r['problems'] or r.get('rejected', ''))} |")
+    return "\n".join(out) + "\n"
+
+
+def summary_png(records: list[dict]) -> bytes:
+    """Score histogram, and pass rate per check with the most failed check in red."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    stats = [s for s in check_statistics(records) if s["rate"] is not None]
+    stats.sort(key=lambda s: s["rate"], reverse=True)
+    height = max(4.0, 0.28 * len(stats) + 1.5)
+    fig = Figure(figsize=(13, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.5])
+    totals = [r["points"] for r in records]
+    maximum = max((r["max_points"] for r in records), default=1) or 1
+    left.hist(totals, bins=min(20, max(5, len(totals))), range=(0, maximum), color="#4c72b0",
+              edgecolor="white")
+    left.set_xlabel(f"total points (out of {fmt_points(maximum)})")
+    left.set_ylabel("students")
+    left.set_title(f"Scores of {len(records)} students")
+    if stats:
+        labels = [f"{s['exercise']} · {s['name']}" for s in stats]
+        rates = [100 * s["rate"] for s in stats]
+        lowest = min(rates)
+        colors = ["#c44e52" if r == lowest and r < 100 else "#55a868" for r in rates]
+        right.barh(range(len(stats)), rates, color=colors)
+        right.set_yticks(range(len(stats)), labels, fontsize=8)
+        right.set_xlim(0, 100)
+        right.set_xlabel("students passing (% of those whose file imported)")
+        right.set_title("Pass rate per check (most failed in red)")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    return buffer.getvalue()
+
+
+def write_summary(out: Path, records: list[dict], slugs: list[str], folders: dict[str, str]) -> None:
+    write_atomic(out / "summary.md", summary_markdown(records, slugs, folders))
+    write_atomic(out / "summary.png", summary_png(records))

@@ -1,0 +1,456 @@
+"""Find each student's files in a cohort: folders, a .zip of folders, or nbgrader's layout.
+
+A cohort is a folder holding one folder per student (the folder's name is the
+student id, whatever characters it has), a ``.zip`` of such folders, or an
+nbgrader course whose ``submitted/<student>/<assignment>/`` holds notebooks.
+Nothing here runs student code: it only lists, hashes and unpacks files, and
+turns a notebook into the module the sandbox will import.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import stat
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .notebook_code import is_demo_cell, is_test_cell
+
+#: Folders that are never students (OS and Jupyter litter).
+IGNORED_NAMES = {"__MACOSX", ".ipynb_checkpoints", "__pycache__", ".git"}
+#: An exercise file larger than this is refused without being read (a .py is a few kB).
+MAX_FILE_BYTES = 20 << 20
+#: Zip limits: beyond them an archive is a mistake or a zip bomb.
+MAX_ZIP_ENTRIES = 50_000
+MAX_ZIP_TOTAL_BYTES = 1 << 30
+MAX_ZIP_ENTRY_BYTES = 64 << 20
+
+
+class SubmissionsError(Exception):
+    """The cohort as a whole cannot be read (not a folder, a broken or oversized zip)."""
+
+
+@dataclass
+class Submission:
+    """One student's files as found on disk, before anything is graded."""
+
+    student: str
+    folder: Path | None
+    files: dict[str, Path] = field(default_factory=dict)  # slug -> .py or .ipynb
+    problems: dict[str, str] = field(default_factory=dict)  # slug -> why the file is refused
+    notes: list[str] = field(default_factory=list)
+    rejected: str = ""  # non-empty: nothing of this submission is graded, for this reason
+
+    def fingerprint(self) -> str:
+        """Content hash of what is graded: file names and bytes, plus any refusal."""
+        digest = hashlib.sha256()
+        for slug in sorted(self.files):
+            path = self.files[slug]
+            digest.update(f"{slug}\0{path.name}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        for slug in sorted(self.problems):
+            digest.update(f"problem\0{slug}\0{self.problems[slug]}\0".encode())
+        digest.update(f"rejected\0{self.rejected}".encode())
+        return digest.hexdigest()
+
+
+@dataclass
+class Cohort:
+    submissions: list[Submission]
+    notes: list[str] = field(default_factory=list)  # for the teaching assistant
+
+
+# --------------------------------------------------------------------------
+# Finding students
+# --------------------------------------------------------------------------
+
+def find_cohort(source: Path, scratch: Path, slugs: list[str]) -> Cohort:
+    """Every student of ``source`` (a folder or a .zip), sorted by id.
+
+    A zip is unpacked (safely) under ``scratch``.
+    """
+    source = Path(source)
+    if source.is_file() and zipfile.is_zipfile(source):
+        unpacked = scratch / "unzipped"
+        unsafe = extract_zip(source, unpacked)
+        root = _unwrap(unpacked, slugs)
+        cohort = _find_in_folder(root, slugs)
+        _attribute_unsafe_entries(cohort, unsafe, root.relative_to(unpacked))
+        return cohort
+    if source.is_file():
+        raise SubmissionsError(f"{source} is neither a folder of student folders nor a .zip of them.")
+    if not source.is_dir():
+        raise SubmissionsError(f"{source} does not exist.")
+    return _find_in_folder(source, slugs)
+
+
+def _visible(entry: os.DirEntry) -> bool:
+    return not entry.name.startswith(".") and entry.name not in IGNORED_NAMES
+
+
+def _find_in_folder(root: Path, slugs: list[str]) -> Cohort:
+    notes = []
+    if (root / "submitted").is_dir() and not (root / "submitted").is_symlink():
+        root = root / "submitted"  # an nbgrader course: submitted/<student>/<assignment>/
+    submissions, loose = [], []
+    with os.scandir(root) as entries:
+        for entry in sorted(entries, key=lambda e: (e.name.casefold(), e.name)):
+            if not _visible(entry):
+                continue
+            if entry.is_symlink():
+                notes.append(f"{entry.name!r} is a symbolic link and was not graded.")
+            elif entry.is_dir(follow_symlinks=False):
+                submissions.append(find_student_files(Path(entry.path), slugs, student_id(entry.name)))
+            else:
+                loose.append(entry.name)
+    if loose:
+        shown = ", ".join(repr(n) for n in loose[:5]) + (" ..." if len(loose) > 5 else "")
+        notes.append(f"{len(loose)} file(s) at the top of the cohort are not in a student folder "
+                     f"and were ignored: {shown}")
+    return Cohort(submissions, notes)
+
+
+def student_id(folder_name: str) -> str:
+    """The id of a student folder: its name, in Unicode NFC (zips from macOS use NFD)."""
+    return unicodedata.normalize("NFC", folder_name)
+
+
+def find_student_files(folder: Path, slugs: list[str], student: str | None = None,
+                       depth: int = 2) -> Submission:
+    """The exercise files of one student folder.
+
+    Files directly in the folder win; otherwise the first match one or two
+    levels down (nbgrader's ``<assignment>/`` folder, or a folder the student
+    zipped). Names match without regard to case; ``.py`` wins over ``.ipynb``.
+    """
+    found: dict[str, list[tuple[int, int, str, Path]]] = {slug: [] for slug in slugs}
+    links: list[str] = []
+    wanted = {f"{slug}{ext}".lower(): (slug, rank) for slug in slugs
+              for rank, ext in enumerate((".py", ".ipynb"))}
+
+    def walk(path: Path, level: int) -> None:
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if not _visible(entry):
+                continue
+            relative = os.path.relpath(entry.path, folder)
+            if entry.name.lower() in wanted:
+                slug, rank = wanted[entry.name.lower()]
+                if entry.is_symlink():
+                    links.append(relative)
+                elif entry.is_file(follow_symlinks=False):
+                    found[slug].append((level, rank, relative, Path(entry.path)))
+            elif entry.is_dir(follow_symlinks=False) and level < depth:
+                walk(Path(entry.path), level + 1)
+
+    walk(folder, 0)
+    submission = Submission(student if student is not None else student_id(folder.name), folder)
+    for slug, candidates in found.items():
+        if not candidates:
+            continue
+        candidates.sort()
+        submission.files[slug] = candidates[0][3]
+        if len(candidates) > 1:
+            others = ", ".join(c[2] for c in candidates[1:])
+            submission.notes.append(f"Several files for {slug}: graded {candidates[0][2]}, "
+                                    f"ignored {others}.")
+    for relative in links:
+        slug = wanted[Path(relative).name.lower()][0]
+        if slug not in submission.files:
+            submission.problems[slug] = (f"{relative} is a symbolic link, not a file: submit the "
+                                         f"file itself.")
+    return submission
+
+
+# --------------------------------------------------------------------------
+# Zips
+# --------------------------------------------------------------------------
+
+def _entry_problem(info: zipfile.ZipInfo) -> str:
+    name = info.filename.replace("\\", "/")
+    parts = PurePosixPath(name).parts
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return "has an absolute path"
+    if ".." in parts:
+        return "points outside its folder (a '..' in its path)"
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return "is a symbolic link"
+    if info.file_size > MAX_ZIP_ENTRY_BYTES:
+        return f"is {info.file_size / 2**20:.0f} MB unpacked, over the {MAX_ZIP_ENTRY_BYTES >> 20} MB limit"
+    return ""
+
+
+def extract_zip(archive: Path, target: Path) -> dict[str, str]:
+    """Unpack ``archive`` into ``target``, refusing anything that could escape it.
+
+    Entries with an absolute path, a ``..`` component, a symlink, or an
+    absurd size are not written; they are returned (name -> reason) so the
+    student they belong to can be told. An archive over the total limits is
+    refused whole.
+    """
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SubmissionsError(f"{archive} is not a readable zip: {exc}") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ZIP_ENTRIES:
+            raise SubmissionsError(f"{archive} has {len(infos)} entries, over the limit of "
+                                   f"{MAX_ZIP_ENTRIES}: refused.")
+        declared = sum(i.file_size for i in infos)
+        if declared > MAX_ZIP_TOTAL_BYTES:
+            raise SubmissionsError(f"{archive} unpacks to {declared / 2**30:.1f} GB, over the limit of "
+                                   f"{MAX_ZIP_TOTAL_BYTES >> 30} GB: refused (a zip bomb?).")
+        target.mkdir(parents=True, exist_ok=True)
+        unsafe: dict[str, str] = {}
+        written = 0
+        for info in infos:
+            problem = _entry_problem(info)
+            if problem:
+                unsafe[info.filename] = problem
+                continue
+            path = target.joinpath(*PurePosixPath(info.filename.replace("\\", "/")).parts)
+            if info.is_dir():
+                path.mkdir(parents=True, exist_ok=True)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                written += _copy_capped(zf, info, path, MAX_ZIP_TOTAL_BYTES - written)
+            except zipfile.BadZipFile as exc:
+                unsafe[info.filename] = f"could not be unpacked ({exc})"
+            except _TooBig:
+                raise SubmissionsError(f"{archive} unpacks to more than {MAX_ZIP_TOTAL_BYTES >> 30} GB "
+                                       f"(its sizes lie): refused.") from None
+    return unsafe
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _copy_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: int) -> int:
+    """Copy one entry, never writing more than it declares nor than ``budget``."""
+    limit = min(info.file_size, budget)
+    copied = 0
+    with zf.open(info) as source, open(path, "wb") as sink:
+        while chunk := source.read(1 << 20):
+            copied += len(chunk)
+            if copied > limit:
+                raise _TooBig
+            sink.write(chunk)
+    return copied
+
+
+def _unwrap(unpacked: Path, slugs: list[str]) -> Path:
+    """A zip of one folder holding the student folders: look inside that folder."""
+    entries = [e for e in os.scandir(unpacked) if _visible(e)]
+    if len(entries) == 1 and entries[0].is_dir(follow_symlinks=False):
+        inner = Path(entries[0].path)
+        names = {f"{s}{ext}" for s in slugs for ext in (".py", ".ipynb")}
+        if not any(p.name.lower() in names for p in inner.iterdir()) and any(
+                p.is_dir() for p in inner.iterdir()):
+            return inner
+    return unpacked
+
+
+def _attribute_unsafe_entries(cohort: Cohort, unsafe: dict[str, str], prefix: PurePosixPath) -> None:
+    """A refused entry inside a student's folder rejects that student; others are noted."""
+    by_folder = {s.folder.name: s for s in cohort.submissions if s.folder is not None}
+    for name, reason in unsafe.items():
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        if parts[: len(prefix.parts)] == prefix.parts:
+            parts = parts[len(prefix.parts):]
+        owner = by_folder.get(parts[0]) if parts and parts[0] not in ("/", "..") else None
+        if parts and parts[0] == "submitted" and len(parts) > 1:
+            owner = by_folder.get(parts[1])
+        if owner is None:
+            cohort.notes.append(f"Zip entry {name!r} {reason}; it was not unpacked.")
+        elif "MB" in reason and ".." not in parts and not reason.startswith("is a symbolic"):
+            owner.notes.append(f"{'/'.join(parts[1:])} {reason}; it was not unpacked.")
+            _refuse_oversized(owner, parts[-1], reason)
+        else:
+            owner.rejected = (f"Your submission was not graded: its entry {'/'.join(parts[1:])!r} "
+                              f"{reason}. Resubmit your files in a plain folder.")
+
+
+def _refuse_oversized(submission: Submission, filename: str, reason: str) -> None:
+    for ext in (".py", ".ipynb"):
+        if filename.lower().endswith(ext):
+            slug = filename[: -len(ext)].lower()
+            if slug not in submission.files:
+                submission.problems[slug] = f"{filename} {reason}; it was not graded."
+
+
+# --------------------------------------------------------------------------
+# From a submitted file to the module the sandbox imports
+# --------------------------------------------------------------------------
+
+@dataclass
+class PreparedFile:
+    """What grading gets for one exercise: a module path, or why there is none."""
+
+    slug: str
+    source: str  # the student's file name, for messages
+    module: Path | None = None
+    status: str = ""  # "", or missing, empty, unreadable, refused: the exercise scores 0
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class NotebookError(ValueError):
+    """A notebook that cannot be read as one."""
+
+
+def prepare(submission: Submission, slug: str, scratch: Path) -> PreparedFile:
+    """Turn the student's file for ``slug`` into a module file under ``scratch``."""
+    if submission.rejected:
+        return PreparedFile(slug, "", status="refused", message=submission.rejected)
+    if slug in submission.problems:
+        return PreparedFile(slug, "", status="refused", message=submission.problems[slug])
+    path = submission.files.get(slug)
+    if path is None:
+        return PreparedFile(slug, "", status="missing",
+                            message=f"No {slug}.py (or {slug}.ipynb) was found in your submission, "
+                                    f"so this exercise scores 0. Check the file name.")
+    name = path.name
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return PreparedFile(slug, name, status="refused",
+                            message=f"{name} is {size / 2**20:.0f} MB, over the {MAX_FILE_BYTES >> 20} MB "
+                                    f"limit for one exercise file; it was not graded.")
+    data = path.read_bytes()
+    prepared = PreparedFile(slug, name)
+    if name.lower().endswith(".ipynb"):
+        try:
+            code, prepared.notes = notebook_code(data)
+        except NotebookError as exc:
+            prepared.status, prepared.message = "unreadable", (
+                f"{name} could not be read as a Jupyter notebook ({exc}), so this exercise scores 0. "
+                f"Open it in Jupyter, save it again, and resubmit.")
+            return prepared
+    else:
+        code = data.decode("utf-8", errors="surrogateescape")
+        if code.startswith("\ufeff"):
+            code = code[1:]
+    if not code.strip():
+        prepared.status, prepared.message = "empty", (
+            f"{name} is empty (it holds no code), so this exercise scores 0.")
+        return prepared
+    scratch.mkdir(parents=True, exist_ok=True)
+    prepared.module = scratch / f"{slug}.py"
+    prepared.module.write_bytes(code.encode("utf-8", errors="surrogateescape"))
+    return prepared
+
+
+_MAGIC = re.compile(r"^\s*(%|!)")
+_SHELL_ASSIGNMENT = re.compile(r"^\s*[A-Za-z_][\w, ]*=\s*(!|%)")
+_HELP = re.compile(r"^\s*[\w.]+\?{1,2}\s*$")
+
+
+def notebook_code(data: bytes) -> tuple[str, list[str]]:
+    """The code cells of a notebook, in order, as one module; plus notes for the student.
+
+    IPython-only lines (``%magic``, ``%%cell magic``, ``!shell``, ``x = !cmd``,
+    ``obj?``) are dropped, since plain Python cannot run them. nbgrader's test
+    cells and the cells tagged ``demo`` are left out (``notebook_code`` decides
+    which, for both graders): the grader runs its own checks.
+    """
+    try:
+        notebook = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise NotebookError(f"it is not valid JSON: {exc}") from None
+    if not isinstance(notebook, dict):
+        raise NotebookError("it is not a notebook document")
+    cells = notebook.get("cells")
+    if cells is None and isinstance(notebook.get("worksheets"), list):  # nbformat 3
+        cells = [c for ws in notebook["worksheets"] if isinstance(ws, dict) for c in ws.get("cells", [])]
+    if not isinstance(cells, list):
+        raise NotebookError("it has no list of cells")
+    chunks, dropped, tests, broken = [], 0, 0, []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        if _left_out(cell):
+            tests += 1
+            continue
+        source = cell.get("source", cell.get("input", ""))
+        if isinstance(source, list):
+            source = "".join(str(s) for s in source)
+        if not isinstance(source, str):
+            continue
+        lines = source.splitlines()
+        if lines and lines[0].lstrip().startswith("%%"):
+            dropped += 1
+            magic = lines[0].split()[0]
+            lines = lines[1:] if magic in ("%%time", "%%timeit", "%%capture") else []
+        kept = []
+        for line in lines:
+            if _MAGIC.match(line) or _SHELL_ASSIGNMENT.match(line) or _HELP.match(line):
+                dropped += 1
+                kept.append("pass  # (IPython-only line dropped)" if line[:1].isspace() else "")
+            else:
+                kept.append(line)
+        try:
+            chunks.append(_guard_cell("\n".join(kept)))
+        except SyntaxError as exc:
+            broken.append(f"cell {number} (line {exc.lineno}: {exc.msg})")
+    notes = []
+    if broken:
+        notes.append("Python could not read " + ", ".join(broken) + " of your notebook; "
+                     "those cells were left out, so functions defined there count as missing.")
+    if dropped:
+        notes.append(f"{dropped} IPython-only line(s) of your notebook (magics such as %matplotlib, "
+                     f"or ! shell commands) were left out: the grader runs plain Python.")
+    if tests:
+        notes.append(f"{tests} test or demo cell(s) of the notebook were left out: the grader runs "
+                     f"its own checks on your functions.")
+    return "\n\n".join(chunks) + "\n", notes
+
+
+def _left_out(cell: dict) -> bool:
+    """nbgrader's test cells and demo cells (the same cells nbgrader's route leaves out)."""
+    try:
+        return bool(is_test_cell(cell) or is_demo_cell(cell))
+    except (AttributeError, TypeError):  # metadata of the wrong shape: an ordinary cell
+        return False
+
+
+def _guard_cell(code: str) -> str:
+    """A cell's definitions as written; its other statements wrapped so an error skips only them.
+
+    In Jupyter an error in one cell does not undo the cells after it; a
+    module stops at its first error. Wrapping the cell's loose statements
+    (demo plots, calls of functions not written yet) in ``try`` keeps the
+    functions of a half-finished notebook gradable.
+    """
+    tree = ast.parse(code)
+    lines = code.splitlines()
+    out: list[str] = []
+    loose: list[ast.stmt] = []
+
+    def flush() -> None:
+        if loose:
+            guard = ast.Try(body=list(loose), handlers=[ast.ExceptHandler(
+                type=ast.Name("Exception", ast.Load()), name=None, body=[ast.Pass()])],
+                orelse=[], finalbody=[])
+            out.append(ast.unparse(ast.fix_missing_locations(ast.Module([guard], []))))
+            loose.clear()
+
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            flush()
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            out.append("\n".join(lines[start - 1: node.end_lineno]))
+        else:
+            loose.append(node)
+    flush()
+    return "\n".join(out)
