@@ -126,7 +126,10 @@ def build() -> list[Path]:
 
 
 def _extra_builders():
-    """Builders of other generated artefacts (the notebooks), once they exist."""
-    if importlib.util.find_spec("autograder.notebooks") is None:
-        return []
-    return [importlib.import_module("autograder.notebooks").build_notebooks]
+    """Builders of other generated artefacts (the notebooks, the sample cohort), once they exist."""
+    builders = []
+    if importlib.util.find_spec("autograder.notebooks") is not None:
+        builders.append(importlib.import_module("autograder.notebooks").build_notebooks)
+    if importlib.util.find_spec("autograder.sample_cohort") is not None:
+        builders.append(importlib.import_module("autograder.sample_cohort").write_sample_cohort)
+    return builders
