@@ -61,6 +61,10 @@ def _atol(x):
 
 def _as_labels(value, n, k, call, *, what="labels"):
     """Labels of shape (n,): ints, or floats holding whole numbers (the dtype has its own check)."""
+    if isinstance(value, int) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        raise CheckFailed(f"Called {call}: {what} came back as the single number {fmt(value)}, not one "
+                          f"label per point. np.argmin without axis=1 returns one index into the "
+                          f"flattened table: take the argmin along axis=1.")
     if isinstance(value, (list, tuple)):
         try:
             value = np.asarray(value)
@@ -169,21 +173,29 @@ def assign_labels_are_integers(student):
     """Labels come back as an integer array (any integer dtype)."""
     x = _mixture("assign-dtype", 30, [-2.0, 2.0, 6.0], 0.5)
     centers = np.array([-2.0, 2.0, 6.0])
+    _assert_no_near_ties(x, centers, 2.0)
     call = call_text("assign_clusters", (x, centers))
     value = student.assign_clusters(x, centers)
+    labels = _as_labels(value, x.size, centers.size, call)
     _require_integer_labels(value, call)
-    _assign_check(student, x, centers, scale=2.0)
+    _expect_labels(labels, ref.assign_clusters(x, centers), x, centers, call=call,
+                   mistakes=_assign_mistakes(x, centers))
 
 
 def _require_integer_labels(value, call, what="labels"):
-    if isinstance(value, list) and all(type(v) is int for v in value):
-        return
+    if isinstance(value, (list, tuple)):
+        if all(type(v) is int for v in value):
+            return
+        try:
+            value = np.asarray(value)
+        except (TypeError, ValueError):
+            raise returned(call, f"{what}: an integer array", value) from None
     if isinstance(value, np.ndarray) and value.dtype.kind in "iu":
         return
     if isinstance(value, np.ndarray) and value.dtype.kind == "f":
         integral = bool(np.all(np.isfinite(value) & (value == np.round(value))))
-        raise CheckFailed(f"Called {call}: {what} came back as a float array"
-                          + (" of whole numbers" if integral else "")
+        raise CheckFailed(f"Called {call}: {what} came back as floats"
+                          + (" holding whole numbers" if integral else "")
                           + ". Labels are indices: return an integer array (np.argmin returns one; "
                             "np.zeros(n) makes floats unless you pass dtype=int).")
     if isinstance(value, np.ndarray) and value.dtype.kind == "b":

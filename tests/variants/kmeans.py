@@ -39,7 +39,14 @@ MUTANTS = [
            hits=frozenset({"assign_clusters"}), says="signed differences"),
     Mutant("float labels",
            edits=((ARGMIN, ARGMIN.replace("axis=1)", "axis=1).astype(float)")),),
-           hits=frozenset({"assign_clusters"}), says="float array of whole numbers"),
+           hits=frozenset({"assign_clusters"}), says="floats holding whole numbers"),
+    Mutant("argmin without axis",
+           edits=((ARGMIN, ARGMIN.replace(", axis=1)", ")")),),
+           hits=frozenset({"assign_clusters"}), says="axis=1"),
+    Mutant("float labels in a list",
+           edits=((ARGMIN, ARGMIN.replace("return np.argmin(", "return [float(v) for v in np.argmin(")
+                   .replace("axis=1)", "axis=1)]")),),
+           hits=frozenset({"assign_clusters"}), says="floats holding whole numbers"),
     Mutant("labels of sorted centers (assumes the centers are sorted)",
            edits=((ARGMIN, "midpoints = (np.sort(centers)[1:] + np.sort(centers)[:-1]) / 2\n"
                            "    return np.searchsorted(midpoints, x)"),),
