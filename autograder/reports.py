@@ -101,7 +101,7 @@ def overview_text(record: dict) -> str:
 # feedback.md and feedback.html
 # --------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~-])")
+_MD_SPECIAL = re.compile(r"([\\`*<>\[\]|])")
 
 
 def md_escape(text: str) -> str:
@@ -127,7 +127,7 @@ def feedback_markdown(record: dict) -> str:
             "the likely mistake.", ""]
     for number, ex in enumerate(record["exercises"], start=1):
         source = f" (`{ex['source']}`)" if ex.get("source") and "`" not in ex["source"] else ""
-        out += [f"## {number}. {md_escape(ex['title'])}{source}: "
+        out += [f"## {number}. {ex['title']}{source}: "
                 f"{fmt_points(ex['points'])} / {fmt_points(ex['max_points'])}", ""]
         if ex["status"] != "graded" and ex["message"]:
             out += [fenced(short(ex["message"])), ""]
@@ -135,7 +135,7 @@ def feedback_markdown(record: dict) -> str:
         for result in ex["results"]:
             mark = "✅" if result["status"] == "passed" else "❌"
             out.append(f"- {mark} **{fmt_points(result['points'])}/{fmt_points(result['max_points'])}** "
-                       f"`{result['function']}`: {md_escape(result['title'])}")
+                       f"`{result['function']}`: {result['title']}")
             if result["status"] != "passed" and result["message"] and ex["status"] == "graded":
                 out.append(fenced(short(result["message"]), indent="  "))
         if ex.get("output"):

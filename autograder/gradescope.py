@@ -1,0 +1,149 @@
+"""Export a Gradescope autograder: the same checks, one container per submission.
+
+    python -m autograder export gradescope --out autograder.zip
+
+The zip holds ``setup.sh`` (builds a virtual environment with the grading
+dependencies), ``run_autograder`` (grades ``/autograder/submission`` into
+``/autograder/results/results.json``), ``requirements.txt``, the
+``autograder`` package and ``solutions/``. In the container this module runs
+as ``python -m autograder.gradescope``; ``AUTOGRADER_ROOT`` moves the root
+away from ``/autograder`` (to test the zip on a laptop) and
+``AUTOGRADER_PYTHON`` picks an existing interpreter instead of the one
+``setup.sh`` builds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+from .manifest import ROOT
+
+#: Dependencies of grading (not of the notebooks or the test suite).
+GRADING_PACKAGES = ("numpy", "scipy", "matplotlib")
+
+SETUP_SH = """#!/usr/bin/env bash
+# Runs once, as root, when Gradescope builds the image: a Python >= 3.11 venv with the grading deps.
+set -euo pipefail
+cd "$(dirname "$0")"
+PYTHON=python3
+if ! $PYTHON -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    apt-get install -y python3.11 python3.11-venv
+    PYTHON=python3.11
+fi
+$PYTHON -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -r requirements.txt
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Runs once per submission: grades $ROOT/submission into $ROOT/results/results.json.
+set -uo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+SOURCE="$ROOT/source"
+PYTHON="${AUTOGRADER_PYTHON:-$SOURCE/.venv/bin/python}"
+export AUTOGRADER_ROOT="$ROOT" MPLBACKEND=Agg
+cd "$SOURCE"
+exec "$PYTHON" -m autograder.gradescope
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", choices=["gradescope"], help="what to export (gradescope)")
+    parser.add_argument("--out", type=Path, default=Path("autograder.zip"),
+                        help="the zip to write (default autograder.zip)")
+
+
+def run(args) -> int:
+    path = export_zip(args.out)
+    print(f"wrote {path}: upload it as a Gradescope programming assignment's autograder "
+          f"(students submit gaussian_mle.py, mse_nll.py, em_gmm.py, kmeans.py or the .ipynb versions).")
+    return 0
+
+
+def requirements() -> str:
+    """The grading packages with the version ranges pyproject.toml pins."""
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    kept = [d for d in declared if d.split(">")[0].split("=")[0].split("<")[0].strip() in GRADING_PACKAGES]
+    return "\n".join(d.split("#")[0].strip() for d in kept) + "\n"
+
+
+def _package_files() -> list[tuple[Path, str]]:
+    files = []
+    for folder in ("autograder", "solutions"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".toml", ".md"):
+                files.append((path, str(path.relative_to(ROOT))))
+    return files
+
+
+def export_zip(out: Path) -> Path:
+    """Write the autograder zip (files at its root, as Gradescope requires)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o100755 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, text)
+        zf.writestr("requirements.txt", requirements())
+        for path, arcname in _package_files():
+            zf.write(path, arcname)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Inside the container
+# --------------------------------------------------------------------------
+
+def grade_in_container(root: Path) -> dict:
+    """Grade ``root/submission`` with every check; write and return results.json."""
+    from .grading import all_slugs
+    from .reports import results_json
+    from .student import ZygoteKeeper, grade_student, write_atomic
+    from .submissions import find_student_files
+
+    slugs = all_slugs()
+    submission = find_student_files(root / "submission", slugs, student="submission", depth=3)
+    keeper = ZygoteKeeper()
+    try:
+        record = grade_student(submission, keeper, slugs=slugs, limits=_limits(), budget=60.0)
+    finally:
+        keeper.close()
+    results = results_json(record)
+    write_atomic(root / "results" / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
+    return results
+
+
+def _limits():
+    from .sandbox import Limits
+
+    return Limits(call_timeout=float(os.environ.get("AUTOGRADER_TIMEOUT", 10)),
+                  load_timeout=float(os.environ.get("AUTOGRADER_TIMEOUT", 10)))
+
+
+def main() -> int:
+    root = Path(os.environ.get("AUTOGRADER_ROOT", "/autograder"))
+    try:
+        results = grade_in_container(root)
+    except Exception as exc:  # the grader failed: say so in the results, not only in the log
+        results = {"score": 0, "output": f"The autograder failed ({type(exc).__name__}: {exc}). "
+                                         f"This is not your mistake: tell your teaching staff.",
+                   "tests": []}
+        (root / "results").mkdir(parents=True, exist_ok=True)
+        (root / "results" / "results.json").write_text(json.dumps(results, indent=2))
+        print(results["output"], file=sys.stderr)
+        return 1
+    print(f"score {results['score']}: {sum(t['status'] == 'passed' for t in results['tests'])} of "
+          f"{len(results['tests'])} checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
