@@ -396,7 +396,8 @@ def notebook_code(data: bytes) -> tuple[str, list[str]]:
         for line in lines:
             if _MAGIC.match(line) or _SHELL_ASSIGNMENT.match(line) or _HELP.match(line):
                 dropped += 1
-                kept.append("pass  # (IPython-only line dropped)" if line[:1].isspace() else "")
+                indent = line[: len(line) - len(line.lstrip())]
+                kept.append(f"{indent}pass  # (IPython-only line dropped)" if indent else "")
             else:
                 kept.append(line)
         try:

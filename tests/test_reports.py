@@ -1,0 +1,76 @@
+"""Rendering records: Gradescope's schema, escaping of student text, the CSV, the summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from autograder.reports import (feedback_html, feedback_markdown, grades_csv, results_json,
+                                summary_markdown, summary_png)
+from autograder.student import make_record, output_folder
+
+
+def check(function, name, points, status="passed", message=""):
+    return {"exercise": "kmeans", "function": function, "name": name, "title": f"Title of {name}.",
+            "points": points if status == "passed" else 0.0, "max_points": points,
+            "status": status, "message": message}
+
+
+def record(student="ann", message="Called f(<3 floats>): got 1, expected 2. It is the median.",
+           output="", status="graded"):
+    ex = {"exercise": "kmeans", "title": "k-means as hard EM", "status": status, "message": "",
+          "points": 1.0, "max_points": 3.0, "output": output, "seconds": 0.1, "source": "kmeans.py",
+          "notes": [], "results": [check("assign_clusters", "a", 1.0),
+                                   check("update_centers", "b", 2.0, "failed", message)]}
+    return make_record(student, [ex], fingerprint="f", grader="g")
+
+
+def test_results_json_follows_gradescopes_schema():
+    data = results_json(record())
+    assert data["score"] == 1.0 and isinstance(data["output"], str)
+    assert [t["max_score"] for t in data["tests"]] == [1.0, 2.0]
+    assert [t["score"] for t in data["tests"]] == [1.0, 0.0]
+    for test in data["tests"]:
+        assert set(test) >= {"name", "score", "max_score", "output", "visibility"}
+        assert test["visibility"] in {"hidden", "after_due_date", "after_published", "visible"}
+    assert "It is the median." in data["tests"][1]["output"]
+    assert "update_centers" in data["tests"][1]["name"]
+
+
+def test_long_messages_and_output_are_cut():
+    data = results_json(record(message="line\n" * 500, output="spam " * 10_000))
+    assert data["tests"][1]["output"].count("line") <= 16 and "cut" in data["tests"][1]["output"]
+    assert len(data["output"]) < 5000
+
+
+def test_student_text_cannot_break_out_of_markdown_or_html():
+    hostile = "</pre><script>alert(1)</script>\n```\n# heading"
+    rec = record(student="<b>x</b>", message=hostile, output=hostile)
+    page = feedback_html(rec)
+    assert "<script>" not in page and "<b>x</b>" not in page and "&lt;script&gt;" in page
+    md = feedback_markdown(rec)
+    assert "````text" in md  # the fence is longer than the student's ``` run
+    assert "\\<b\\>x\\</b\\>" in md
+
+
+def test_csv_defuses_formulas_and_keeps_accents():
+    records = [record(student="=HYPERLINK(\"http://x\")"), record(student="José O'Brien, Jr.")]
+    text = grades_csv(records, ["gaussian_mle", "kmeans"], {})
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["student"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1]["student"] == "José O'Brien, Jr."
+    assert rows[1]["kmeans"] == "1" and rows[1]["gaussian_mle"] == "" and rows[1]["max_total"] == "3"
+
+
+def test_output_folder_never_clashes_with_the_gradebook(tmp_path):
+    assert output_folder(tmp_path, "grades.csv") != tmp_path / "grades.csv"
+    assert output_folder(tmp_path, "ann") == tmp_path / "ann"
+
+
+def test_summary_ranks_the_most_failed_check_first():
+    records = [record(student=s) for s in "abc"]
+    text = summary_markdown(records, ["kmeans"], {})
+    checks = text.split("## Checks, most failed first")[1]
+    assert checks.index("update_centers") < checks.index("assign_clusters")
+    assert "0/3 | 0%" in checks and "It is the median" in checks
+    assert summary_png(records)[:8] == b"\x89PNG\r\n\x1a\n"
