@@ -17,8 +17,9 @@ from ..framework import CheckFailed, as_array, as_dict, call_text, check, expect
 # A center is a mean of n values. Its rounding error is at most about
 # n * eps * max|x| for a plain running sum (2e-11 * max|x| at n = 1e5) and far
 # less for NumPy's pairwise sum, so 1e-9 (relative, and absolute in units of
-# max|x| for centers near 0) accepts any order of summation. Every classic
-# mistake on the check data moves a center by more than 1e-3 relative.
+# max|x| for centers near 0) accepts any order of summation. The classic
+# mistakes (median, sum / n, an empty cluster set to 0) move a center by a
+# sizeable part of the data's spread, orders of magnitude above it.
 CENTERS_RTOL = 1e-9
 # One-hot responsibilities are exact 0s and 1s; 1e-12 lets through nothing
 # but the rounding of a softmax pushed to its limit.
