@@ -24,8 +24,9 @@ from autograder.sandbox import Limits
 from tests.variants import replace_body
 
 SLUG = "gaussian_mle"
-LIMITS = Limits(call_timeout=1.5, load_timeout=3.0, memory=512 << 20)
-BUDGET = 20.0
+# Generous enough that a busy machine never fails an honest check; small enough to keep the run short.
+LIMITS = Limits(call_timeout=5.0, load_timeout=5.0, memory=512 << 20)
+BUDGET = 60.0
 REFERENCE = exercise(SLUG).solution_path.read_text()
 MARKER = "hostile-marker-7f3a"  # names files and processes a case might leave behind
 
@@ -80,7 +81,7 @@ CASES = [
     """), "fault", "did not finish", broken=("gaussian_mle",)),
     Case("sleeps", in_function("gaussian_mle", "import time\ntime.sleep(3600)"), "fault",
          "did not finish", broken=("gaussian_mle",)),
-    Case("is merely slow", in_function("gaussian_mle", "import time\ntime.sleep(2.5)\n" + textwrap.dedent(CORRECT_MLE)),
+    Case("is merely slow", in_function("gaussian_mle", "import time\ntime.sleep(8)\n" + textwrap.dedent(CORRECT_MLE)),
          "fault", "did not finish", broken=("gaussian_mle",)),
     Case("loops forever at import", at_import("while True:\n    pass"), "fault",
          "did not finish within its time limit", broken=("*",)),
@@ -88,7 +89,7 @@ CASES = [
     Case("allocates without bound", in_function("gaussian_mle", """
         blocks = []
         while True:
-            blocks.append(bytearray(50_000_000))
+            blocks.append(bytearray(400_000_000))
     """), "fault", "MemoryError", broken=("gaussian_mle",)),
     Case("writes a huge file in its folder", in_function("gaussian_mle", """
         with open("big.bin", "wb") as handle:
@@ -116,6 +117,10 @@ CASES = [
          "not a finite number", broken=("gaussian_log_likelihood", "gaussian_mle_numerical")),
     Case("returns the wrong shape", in_function("gaussian_mle", "return np.zeros((2, 2))"), "fault",
          "tuple of 2 floats", broken=("gaussian_mle",)),
+    Case("imports an installed package the grader does not offer", at_import("import sqlalchemy"),
+         "fault", "does not offer", broken=("*",)),
+    Case("imports notebook display helpers", at_import("import ipywidgets\nfrom IPython.display import display"),
+         "fault", "", broken=()),
     # -- lying and patching ----------------------------------------------------
     Case("patches the comparison functions at import", at_import("""
         import math

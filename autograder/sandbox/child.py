@@ -291,12 +291,18 @@ def install_forbidden_wrappers():
 # --------------------------------------------------------------------------
 
 #: (read roots, list roots), computed once in the zygote.
-ALLOWED_ROOTS = ((), ())
+ALLOWED_ROOTS = ((), (), ())
 #: Top-level names a submission may never import: the grader and its references.
 GRADER_PACKAGES = frozenset({"solutions", "autograder", "tests", "benchmarks", "examples"})
 #: Packages a submission may import beyond those the zygote loaded itself.
 EXTRA_PACKAGES = ("sklearn", "joblib", "threadpoolctl", "pandas", "pytz", "tzdata", "dateutil",
-                  "six", "mpmath", "sympy")
+                  "six", "mpmath", "sympy",
+                  # what notebook answer cells pull in: display helpers and widgets
+                  "IPython", "ipywidgets", "traitlets", "comm", "decorator", "pygments",
+                  "matplotlib_inline", "prompt_toolkit", "wcwidth", "jedi", "parso", "pexpect",
+                  "ptyprocess", "stack_data", "executing", "asttokens", "pure_eval", "tqdm",
+                  # test code left in a submission
+                  "pytest", "_pytest", "pluggy", "iniconfig", "py")
 #: System files that hold nothing of the grader's (fonts, time zones, CPU facts).
 SYSTEM_READ_ROOTS = ("/usr/share/fonts", "/usr/share/zoneinfo", "/etc/localtime", "/dev/null",
                      "/dev/urandom", "/dev/zero", "/proc/cpuinfo", "/proc/meminfo",
@@ -341,10 +347,11 @@ def allowed_read_roots():
     import glob
     import sysconfig
 
-    roots = {os.path.realpath(p) for key in ("stdlib", "platstdlib")
-             if (p := sysconfig.get_paths().get(key))}
-    roots.add(os.path.realpath(os.path.join(sys.base_prefix, "lib", "python3.%d" % sys.version_info[1],
-                                            "lib-dynload")))
+    # The base interpreter's stdlib and extension modules. Not sysconfig's "platstdlib":
+    # in a virtual environment that is the venv's lib/python3.X, which holds site-packages.
+    roots = {os.path.realpath(os.path.dirname(os.__file__))}
+    if sysconfig.get_config_var("DESTSHARED"):
+        roots.add(os.path.realpath(sysconfig.get_config_var("DESTSHARED")))
     site_dirs = {os.path.realpath(p) for key in ("purelib", "platlib")
                  if (p := sysconfig.get_paths().get(key))}
     names = {name.split(".")[0] for name in sys.modules} | set(EXTRA_PACKAGES)
@@ -366,7 +373,7 @@ def allowed_read_roots():
     except Exception:
         pass
     roots.update(SYSTEM_READ_ROOTS)
-    return sorted(roots), sorted(site_dirs | {os.path.dirname(r) for r in roots})
+    return sorted(roots), sorted(site_dirs | {os.path.dirname(r) for r in roots}), sorted(site_dirs)
 
 
 def _within(path, roots):
@@ -376,16 +383,18 @@ def _within(path, roots):
 class Guard:
     """Audit hook: refuses, and records, what a submission has no business doing."""
 
-    def __init__(self, scratch, read_roots, list_roots):
+    def __init__(self, scratch, read_roots, list_roots, site_dirs=()):
         self.scratch = os.path.realpath(scratch)
         self.read_roots = tuple(read_roots) + (self.scratch, f"/proc/{os.getpid()}")
         self.list_roots = tuple(list_roots)
-        self.attempts = []
+        self.site_dirs = tuple(site_dirs)
+        self.attempts = []  # escapes: each one scores the exercise 0
 
-    def refuse(self, what):
-        if what not in self.attempts and len(self.attempts) < 10:
+    def refuse(self, what, escape=True, error=PermissionError):
+        """Refuse with ``error``; an escape attempt is also recorded for the grader."""
+        if escape and what not in self.attempts and len(self.attempts) < 10:
             self.attempts.append(what)
-        raise PermissionError(f"The grader does not allow a submission to {what}.")
+        raise error(f"The grader does not allow a submission to {what}.")
 
     def _path(self, value):
         if isinstance(value, int) or value is None:
@@ -428,7 +437,20 @@ class Guard:
         if writing:
             self.check_write(path)
         elif not _within(path, self.read_roots) and os.path.exists(path):
+            package = self._site_package(path)
+            if package and package not in GRADER_PACKAGES:
+                # An installed package the grader does not offer: the import fails, nothing more.
+                self.refuse(f"use the package {package}, which the grader does not offer",
+                            escape=False, error=ModuleNotFoundError)
             self.refuse(f"read {path}")
+
+    def _site_package(self, path):
+        """The top-level name of an installed package that ``path`` belongs to, if any."""
+        for site in self.site_dirs:
+            if path.startswith(site.rstrip("/") + "/"):
+                top = path[len(site.rstrip("/")) + 1:].split("/")[0]
+                return top.split("-")[0].removesuffix(".py").removesuffix(".libs")
+        return None
 
 
 def _readable_by_everyone(path):
