@@ -146,6 +146,14 @@ def call_text(function: str, args, kwargs=None) -> str:
 # The student, as seen from a check
 # --------------------------------------------------------------------------
 
+#: A sentence added to a raised error's message, by exception type.
+_ERROR_ADVICE = {
+    "MemoryError": " It used more memory than the grader allows: avoid building arrays much larger "
+                   "than the data (an (n, n) table, say).",
+    "RecursionError": " It recursed too deeply: use a loop or NumPy instead.",
+}
+
+
 class Student:
     """Calls the student's functions in the sandbox and turns failures into messages.
 
@@ -178,8 +186,12 @@ class Student:
             if error.get("type") == "NotImplementedError":
                 raise NotImplementedYet(f"{function} is not implemented yet (it raises NotImplementedError).")
             where = "".join(f"\n    {line}" for line in error.get("trace", []))
+            advice = _ERROR_ADVICE.get(error.get("type"), "")
+            if "File too large" in error.get("message", ""):
+                advice = (" It printed or wrote more than the grader keeps: remove debugging "
+                          "output from loops.")
             raise CheckFailed(f"Called {text}: it raised {error.get('type')}: "
-                              f"{error.get('message')}{where}")
+                              f"{error.get('message')}{where}{advice}")
         if status == "timeout":
             raise CheckFailed(f"Called {text}: it did not finish within its time limit "
                               f"({self._session.last_timeout:g} s). Look for a loop that never ends, "

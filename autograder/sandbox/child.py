@@ -551,6 +551,11 @@ def _mutated(values, snapshot):
 
 def _reply(conn, message, guard):
     """Send a reply with what the guard refused so far; a reply too large to send is replaced."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
     message["blocked"] = list(guard.attempts) if guard else []
     try:
         send(conn, message)
@@ -593,11 +598,6 @@ def serve(conn, module_path, module_name, guard=None):
                 reply = {"status": "raised", "error": _describe_exception(exc, module_path)}
         reply["mutated"] = _mutated(args, before)
         reply["forbidden"] = sorted(set(FORBIDDEN_CALLS))
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except BaseException:
-                pass
         _reply(conn, reply, guard)
 
 
