@@ -44,6 +44,14 @@ def test_gaussian_nll_of_the_tempos_is_minus_the_log_likelihood():
         f"(n/2) log(2 pi sigma^2), and sigma squared wherever sigma^2 appears?")
 
 
+def test_nll_from_mse_by_hand():
+    got = nll_from_mse(2.0, 4, 1.5)
+    want = 2 * math.log(2 * math.pi * 1.5**2) + 4 * 2.0 / (2 * 1.5**2)
+    assert math.isclose(got, want, rel_tol=1e-9), (
+        f"nll_from_mse(2.0, 4, 1.5) returned {got:.6f}, expected (4/2) log(2 pi 1.5^2) + 4 * 2.0 / "
+        f"(2 * 1.5^2) = {want:.6f}. The MSE is a mean: the NLL needs the sum of squares, n * MSE.")
+
+
 def test_nll_from_mse_agrees_with_gaussian_nll():
     y_pred = np.full(40, 120.0)
     for sigma in (5.0, 15.0, 40.0):
