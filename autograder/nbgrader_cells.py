@@ -1,0 +1,55 @@
+"""The grading process behind the notebooks' hidden test cells.
+
+    python -m autograder.nbgrader_cells NOTEBOOK --slug SLUG
+
+extracts the notebook's code (``notebook_code``, the batch grader's rule),
+runs every hidden check of the exercise on it through the sandbox and prints
+the results as JSON. It is started by the kernel hook
+(``autograder/kernel_path/mle_em_hidden.py``) in its own process, so the
+checks and the reference never share a process with the student's code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from .notebook_code import notebook_code
+
+
+def grade_notebook(notebook: Path, slug: str, zygote=None) -> dict:
+    """{"status", "message", "points", "max_points", "checks": {name: result}} for one notebook."""
+    from .grading import grade_module
+    from .sandbox import Zygote
+
+    own = zygote is None
+    zygote = zygote or Zygote()
+    try:
+        with tempfile.TemporaryDirectory(prefix="nbgrader-cells-") as scratch:
+            module = Path(scratch) / f"{slug}.py"
+            module.write_text(notebook_code(notebook))
+            result = grade_module(slug, module, zygote)
+    finally:
+        if own:
+            zygote.close()
+    return {
+        "exercise": slug, "status": result.status, "message": result.message,
+        "points": result.points, "max_points": result.max_points,
+        "checks": {r.name: r.to_dict() for r in result.results},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder.nbgrader_cells", description=__doc__)
+    parser.add_argument("notebook", type=Path)
+    parser.add_argument("--slug", required=True, help="the exercise the notebook answers")
+    args = parser.parse_args(argv)
+    json.dump(grade_notebook(args.notebook, args.slug), sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
