@@ -180,9 +180,10 @@ def _run(args, options: dict, out: Path, scratch: Path) -> int:
         progress.close()
     ordered = [records[s.student] for s in cohort.submissions if s.student in records]
     relative = {s: str(f.relative_to(out) / "feedback.md") for s, f in folders.items()}
-    write_atomic(out / "grades.csv", grades_csv(ordered, options["slugs"], relative))
-    write_summary(out, ordered, options["slugs"], relative)
-    print_class_table(ordered, options["slugs"])
+    columns = all_slugs()  # the gradebook always has every exercise's column (SPEC), blank if not graded
+    write_atomic(out / "grades.csv", grades_csv(ordered, columns, relative))
+    write_summary(out, ordered, columns, relative)
+    print_class_table(ordered, columns)
     elapsed = time.monotonic() - start
     print(f"\n{len(ordered)} students in {elapsed:.1f} s"
           + (f" ({elapsed / len(todo):.2f} s per graded student)" if todo else "") + ".")

@@ -1,0 +1,220 @@
+"""The `grade` verb end to end: the sample cohort's exact gradebook, reports, resuming, limits."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import sample_cohort
+
+ROOT = Path(__file__).resolve().parent.parent
+COHORT = ROOT / "examples" / "submissions"
+
+#: The sample cohort's gradebook: student, the four exercises, total, max_total, status.
+EXPECTED_ROWS = [
+    ["ada_lovelace", "10", "24", "22", "15", "71", "71", "graded"],
+    ["alan_turing", "7", "18", "22", "13", "60", "71", "graded"],
+    ["emmy_noether", "10", "21", "22", "15", "68", "71", "graded"],
+    ["grace_hopper", "6", "24", "13", "3", "46", "71", "graded"],
+    ["José Álvarez García", "10", "24", "0", "0", "34", "71", "incomplete"],
+    ["katherine_johnson", "10", "24", "0", "0", "34", "71", "incomplete"],
+    ["Siobhán O'Brien", "6", "24", "22", "15", "67", "71", "graded"],
+]
+
+
+def grade(*args, timeout=600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CI": "1", "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, "-m", "autograder", "grade", *map(str, args)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def rows(out: Path) -> list[list[str]]:
+    with open(out / "grades.csv", encoding="utf-8", newline="") as handle:
+        return [row[:8] for row in csv.reader(handle)][1:]
+
+
+def test_sample_cohort_is_fresh():
+    stale = sample_cohort.stale_files()
+    assert not stale, f"examples/submissions is out of date ({', '.join(stale[:5])}): run `make build`"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo-out")
+    result = grade(COHORT, "--out", out, "--jobs", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out, result
+
+
+@pytest.mark.slow
+def test_sample_cohort_gradebook(graded):
+    out, result = graded
+    with open(out / "grades.csv", encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    assert header[:8] == ["student", "gaussian_mle", "mse_nll", "em_gmm", "kmeans", "total", "max_total", "status"]
+    assert rows(out) == EXPECTED_ROWS
+    assert "ada_lovelace" in result.stdout and "mean" in result.stdout  # the class table
+    assert "grades.csv" in result.stdout and "feedback.md" in result.stdout
+
+
+@pytest.mark.slow
+def test_sample_cohort_reports(graded):
+    out, _ = graded
+    for student in [r[0] for r in EXPECTED_ROWS]:
+        folder = out / student
+        data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        assert data["score"] == sum(t["score"] for t in data["tests"])
+        assert all({"name", "score", "max_score", "output", "visibility"} <= set(t) for t in data["tests"])
+        assert (folder / "feedback.md").stat().st_size and (folder / "feedback.html").stat().st_size
+    grace = (out / "grace_hopper" / "feedback.md").read_text(encoding="utf-8")
+    assert "n - 1" in grace  # the mistake is named
+    katherine = (out / "katherine_johnson" / "feedback.md").read_text(encoding="utf-8")
+    assert "SyntaxError" in katherine and "empty" in katherine
+    siobhan = json.loads((out / "Siobhán O'Brien" / "results.json").read_text(encoding="utf-8"))
+    assert any("scipy.stats.norm.fit" in t["output"] for t in siobhan["tests"])
+    emmy = (out / "emmy_noether" / "feedback.md").read_text(encoding="utf-8")
+    assert "IPython-only" in emmy and "swapped" in emmy
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "7 students" in summary and "most failed first" in summary
+    assert (out / "summary.png").read_bytes()[:4] == b"\x89PNG"
+    for student in ("grace_hopper", "alan_turing"):  # messages only: no check source, no seed
+        text = (out / student / "feedback.md").read_text(encoding="utf-8")
+        assert "HIDDEN_SEED" not in text and "rng(" not in text and "@check" not in text
+
+
+@pytest.mark.slow
+def test_rerun_skips_unchanged_students(graded, tmp_path):
+    out, _ = graded
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    (copy / "ada_lovelace" / "feedback.html").unlink()  # a lost report is rendered again from the record
+    again = grade(COHORT, "--out", copy)
+    assert again.returncode == 0 and "Grading 0 of 7 students" in again.stdout
+    assert rows(copy) == EXPECTED_ROWS and (copy / "ada_lovelace" / "feedback.html").exists()
+
+
+@pytest.mark.slow
+def test_resume_after_a_crash_grades_only_the_missing_students(graded, tmp_path):
+    out, _ = graded
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    (copy / "ada_lovelace" / "record.json").unlink()
+    (copy / "grace_hopper" / "record.json").unlink()
+    (copy / "grades.csv").unlink()
+    resumed = grade(COHORT, "--out", copy)
+    assert resumed.returncode == 0 and "Grading 2 of 7" in resumed.stdout, resumed.stdout
+    assert rows(copy) == EXPECTED_ROWS
+    forced = grade(COHORT, "--out", copy, "--force", "--exercise", "kmeans")
+    assert "Grading 7 of 7" in forced.stdout
+
+
+def small_cohort(root: Path, count: int) -> Path:
+    for i in range(count):
+        folder = root / f"student {i:02d}"
+        folder.mkdir(parents=True)
+        (folder / "kmeans.py").write_text(sample_cohort.solved("kmeans"))
+    return root
+
+
+@pytest.mark.slow
+def test_batch_killed_half_way_loses_nothing(tmp_path):
+    cohort = small_cohort(tmp_path / "cohort", 6)
+    out = tmp_path / "out"
+    env = {**os.environ, "CI": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(cohort), "--out", str(out),
+                                "--jobs", "1", "--exercise", "kmeans"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not list(out.glob("*/record.json")):
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done = len(list(out.glob("*/record.json")))
+    assert 1 <= done
+    resumed = grade(cohort, "--out", out, "--jobs", "1", "--exercise", "kmeans")
+    assert resumed.returncode == 0
+    assert f"({done} unchanged since the last run" in resumed.stdout or done == 6
+    assert len(rows(out)) == 6 and all(r[4] == "15" for r in rows(out))
+
+
+@pytest.mark.slow
+def test_zip_input_and_path_traversal(tmp_path):
+    archive = tmp_path / "cohort.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("course/ann/kmeans.py", sample_cohort.solved("kmeans"))
+        zf.writestr("course/mallory/kmeans.py", sample_cohort.solved("kmeans"))
+        zf.writestr("course/mallory/../../../evil.py", "print('escaped')\n")
+    out = tmp_path / "out"
+    result = grade(archive, "--out", out, "--exercise", "kmeans")
+    assert result.returncode == 0, result.stderr
+    assert [r[:8] for r in rows(out)] == [["ann", "", "", "", "15", "15", "15", "graded"],
+                                         ["mallory", "", "", "", "0", "0", "15", "rejected"]]
+    assert "outside" in (out / "mallory" / "feedback.md").read_text(encoding="utf-8")
+    assert not (tmp_path / "evil.py").exists()
+
+
+@pytest.mark.slow
+def test_nbgrader_layout(tmp_path):
+    nb = sample_cohort.as_notebook(sample_cohort.solved("kmeans"), "k-means")
+    folder = tmp_path / "course" / "submitted" / "ann" / "mle_em"
+    folder.mkdir(parents=True)
+    (folder / "kmeans.ipynb").write_text(nb, encoding="utf-8")
+    result = grade(tmp_path / "course", "--out", tmp_path / "out", "--exercise", "kmeans")
+    assert result.returncode == 0
+    assert rows(tmp_path / "out") == [["ann", "", "", "", "15", "15", "15", "graded"]]
+
+
+HOSTILE = '''
+import numpy as np
+from scipy.optimize import minimize
+
+
+def gaussian_log_likelihood(x, mu, sigma):
+    hoard = []
+    while True:
+        hoard.append(np.ones(10_000_000))
+
+
+def gaussian_mle(x):
+    import signal
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        pass
+'''
+
+
+@pytest.mark.slow
+def test_looping_and_memory_hungry_functions_cost_only_their_checks(tmp_path):
+    student = tmp_path / "cohort" / "hostile"
+    student.mkdir(parents=True)
+    numerical = sample_cohort.solved("gaussian_mle").split("def gaussian_mle_numerical")[1]
+    (student / "gaussian_mle.py").write_text(HOSTILE + "\n\ndef gaussian_mle_numerical" + numerical.replace(
+        "gaussian_log_likelihood(z, mu, np.exp(log_sigma))",
+        "(-0.5 * z.size * np.log(2 * np.pi) - z.size * log_sigma - np.sum((z - mu) ** 2) / (2 * np.exp(2 * log_sigma)))")
+    )
+    (student / "kmeans.py").write_text(sample_cohort.solved("kmeans"))
+    out = tmp_path / "out"
+    result = grade(tmp_path / "cohort", "--out", out, "--timeout", "2", "--memory", "300",
+                   "--exercise", "gaussian_mle", "--exercise", "kmeans")
+    assert result.returncode == 0, result.stderr
+    record = json.loads((out / "hostile" / "record.json").read_text())
+    by_function = {}
+    for ex in record["exercises"]:
+        for r in ex["results"]:
+            by_function.setdefault(r["function"], []).append(r)
+    assert all(r["status"] == "passed" for r in by_function["gaussian_mle_numerical"])
+    assert all(r["status"] == "passed" for r in by_function["assign_clusters"])
+    assert all(r["points"] == 0 for r in by_function["gaussian_mle"])
+    assert any("time limit" in r["message"] for r in by_function["gaussian_mle"])
+    assert all(r["points"] == 0 for r in by_function["gaussian_log_likelihood"])
+    assert rows(out)[0][4] == "15"
