@@ -1,0 +1,73 @@
+"""The Gradescope export, unpacked into a scratch root laid out as Gradescope's /autograder."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import sample_cohort
+from autograder.gradescope import export_zip
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    return export_zip(tmp_path_factory.mktemp("export") / "autograder.zip")
+
+
+def test_zip_layout(bundle):
+    with zipfile.ZipFile(bundle) as zf:
+        names = set(zf.namelist())
+        assert {"setup.sh", "run_autograder", "requirements.txt", "autograder/grading.py",
+                "autograder/checks/gaussian_mle.py", "solutions/em_gmm.py"} <= names
+        assert not any(n.startswith(("tests/", "examples/")) or "__pycache__" in n for n in names)
+        assert stat.S_IMODE(zf.getinfo("run_autograder").external_attr >> 16) & 0o111
+        assert "numpy" in zf.read("requirements.txt").decode()
+
+
+def run_in_fake_gradescope(bundle: Path, root: Path, files: dict[str, str]) -> dict:
+    """Unpack as Gradescope does (source/, run_autograder at the root), submit, run."""
+    (root / "source").mkdir(parents=True)
+    with zipfile.ZipFile(bundle) as zf:
+        zf.extractall(root / "source")
+    run_script = root / "run_autograder"
+    run_script.write_bytes((root / "source" / "run_autograder").read_bytes())
+    run_script.chmod(0o755)
+    (root / "submission").mkdir()
+    for name, text in files.items():
+        (root / "submission" / name).write_text(text, encoding="utf-8")
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
+    result = subprocess.run([str(run_script)], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_reference_submission_gets_full_marks(bundle, tmp_path):
+    files = {"gaussian_mle.py": sample_cohort.solved("gaussian_mle"), "kmeans.py": sample_cohort.solved("kmeans")}
+    results = run_in_fake_gradescope(bundle, tmp_path / "autograder", files)
+    kmeans = [t for t in results["tests"] if "kmeans" in t["tags"]]
+    gaussian = [t for t in results["tests"] if "gaussian_mle" in t["tags"]]
+    assert kmeans and all(t["score"] == t["max_score"] for t in kmeans + gaussian)
+    assert results["score"] == sum(t["max_score"] for t in kmeans + gaussian)
+    assert "mse_nll" in results["output"]  # the missing exercises are named
+
+
+@pytest.mark.slow
+def test_broken_submission_gets_a_message_not_a_crash(bundle, tmp_path):
+    files = {"gaussian_mle.py": sample_cohort.edited(
+        "gaussian_mle", ("sigma_hat = np.sqrt(np.mean((x - mu_hat) ** 2))", "sigma_hat = np.std(x, ddof=1)")),
+        "kmeans.py": "def assign_clusters(x, centers)\n    return 0\n"}
+    results = run_in_fake_gradescope(bundle, tmp_path / "autograder", files)
+    gaussian = [t for t in results["tests"] if "gaussian_mle" in t["tags"]]
+    assert any(t["score"] < t["max_score"] and "n - 1" in t["output"] for t in gaussian)
+    kmeans = [t for t in results["tests"] if "kmeans" in t["tags"]]
+    assert all(t["score"] == 0 for t in kmeans) and "SyntaxError" in results["output"]
