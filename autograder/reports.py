@@ -303,29 +303,35 @@ def summary_png(records: list[dict]) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from matplotlib.ticker import MaxNLocator
+
     stats = [s for s in check_statistics(records) if s["rate"] is not None]
     stats.sort(key=lambda s: s["rate"], reverse=True)
-    height = max(4.0, 0.28 * len(stats) + 1.5)
-    fig = Figure(figsize=(13, height), layout="constrained")
+    bars = 0.22 * max(len(stats), 1)
+    fig = Figure(figsize=(10, 3.6 + bars + 1.0), layout="constrained")
     FigureCanvasAgg(fig)
-    left, right = fig.subplots(1, 2, width_ratios=[1, 1.5])
+    top, bottom = fig.subplots(2, 1, height_ratios=[3.2, bars + 0.6])
     totals = [r["points"] for r in records]
     maximum = max((r["max_points"] for r in records), default=1) or 1
-    left.hist(totals, bins=min(20, max(5, len(totals))), range=(0, maximum), color="#4c72b0",
-              edgecolor="white")
-    left.set_xlabel(f"total points (out of {fmt_points(maximum)})")
-    left.set_ylabel("students")
-    left.set_title(f"Scores of {len(records)} students")
+    top.hist(totals, bins=min(20, max(5, len(totals))), range=(0, maximum), color="#4c72b0",
+             edgecolor="white")
+    top.yaxis.set_major_locator(MaxNLocator(integer=True))
+    top.set_xlabel(f"total points (out of {fmt_points(maximum)})")
+    top.set_ylabel("students")
+    top.set_title(f"Scores of {len(records)} students (mean {statistics.mean(totals):.1f})")
     if stats:
         labels = [f"{s['exercise']} · {s['name']}" for s in stats]
         rates = [100 * s["rate"] for s in stats]
         lowest = min(rates)
         colors = ["#c44e52" if r == lowest and r < 100 else "#55a868" for r in rates]
-        right.barh(range(len(stats)), rates, color=colors)
-        right.set_yticks(range(len(stats)), labels, fontsize=8)
-        right.set_xlim(0, 100)
-        right.set_xlabel("students passing (% of those whose file imported)")
-        right.set_title("Pass rate per check (most failed in red)")
+        bottom.barh(range(len(stats)), rates, color=colors)
+        for y, (rate, s) in enumerate(zip(rates, stats)):
+            bottom.text(min(rate, 100) + 1, y, f"{s['passed']}/{s['graded']}", va="center", fontsize=7)
+        bottom.set_yticks(range(len(stats)), labels, fontsize=7)
+        bottom.set_ylim(-0.6, len(stats) - 0.4)
+        bottom.set_xlim(0, 108)
+        bottom.set_xlabel("students passing the check (% of those whose file imported)")
+        bottom.set_title("Pass rate per check, most failed at the top (in red)")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
     return buffer.getvalue()
