@@ -43,13 +43,16 @@ def nbgrader(args: list[str], course: Path) -> subprocess.CompletedProcess:
 
 
 def generate_assignment(course: Path) -> Path:
-    """Copy source/<assignment>/ into ``course`` and run generate_assignment there; returns the release folder."""
-    stale = notebooks.stale_notebooks()
-    if stale:
-        raise ReleaseError(f"source/ is out of date ({', '.join(stale)}): run `make build` first.")
+    """Run generate_assignment in ``course``; returns its release folder.
+
+    A course without source/<assignment>/ gets a copy of the repository's
+    (refused when stale).
+    """
     target = course / "source" / notebooks.ASSIGNMENT
-    if target.resolve() != notebooks.assignment_dir().resolve():
-        shutil.rmtree(target, ignore_errors=True)
+    if not target.exists():  # a course of its own keeps its source/; else use the repository's
+        stale = notebooks.stale_notebooks()
+        if stale:
+            raise ReleaseError(f"source/ is out of date ({', '.join(stale)}): run `make build` first.")
         shutil.copytree(notebooks.assignment_dir(), target)
     nbgrader(["generate_assignment", notebooks.ASSIGNMENT, "--force",
               f"--CourseDirectory.root={course}",
