@@ -38,12 +38,17 @@ def sample_mixture(n=500, weights=TRUE_WEIGHTS, means=TRUE_MEANS, variances=TRUE
 
 ### BEGIN SOLUTION
 def _log_joint(x, weights, means, variances):
-    """log(pi_k) + log N(x_i; mu_k, sigma_k^2) for every point and component, (n, K)."""
-    x = np.asarray(x, dtype=float)[:, None]
-    means = np.asarray(means, dtype=float)[None, :]
-    variances = np.asarray(variances, dtype=float)[None, :]
+    """log(pi_k) + log N(x_i; mu_k, sigma_k^2) for every point and component, (n, K).
+
+    Built one component per row, (K, n), and returned transposed: the same
+    numbers, but each component's column is contiguous in memory, so the sums
+    and maxima over k that follow run several times faster for large n.
+    """
+    x = np.asarray(x, dtype=float)[None, :]
+    means = np.asarray(means, dtype=float)[:, None]
+    variances = np.asarray(variances, dtype=float)[:, None]
     log_density = -0.5 * (np.log(2 * np.pi * variances) + (x - means) ** 2 / variances)
-    return np.log(np.asarray(weights, dtype=float))[None, :] + log_density
+    return (np.log(np.asarray(weights, dtype=float))[:, None] + log_density).T
 ### END SOLUTION
 
 
@@ -65,7 +70,11 @@ def gmm_log_likelihood(x, weights, means, variances):
     max_k a_k first buy you? ``scipy.special.logsumexp`` is fair to use.)
     """
     ### BEGIN SOLUTION
-    return float(np.sum(logsumexp(_log_joint(x, weights, means, variances), axis=1)))
+    log_joint = _log_joint(x, weights, means, variances)
+    # log-sum-exp over k, written out: shift each row by its largest term so
+    # that exp never underflows for all k at once.
+    top = np.max(log_joint, axis=1)
+    return float(np.sum(top + np.log(np.sum(np.exp(log_joint - top[:, None]), axis=1))))
     ### END SOLUTION
 
 

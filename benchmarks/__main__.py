@@ -1,0 +1,88 @@
+"""Run the benchmarks, print the table, write benchmarks/results.md.
+
+    python -m benchmarks                 # everything (make benchmark); tens of minutes
+    python -m benchmarks --quick         # small sizes, a few minutes
+    python -m benchmarks --only em --only latency
+
+Benchmarks: throughput (batch grader vs nbgrader, and the overhead floor),
+latency (student pytest), em (reference EM vs scikit-learn), sandbox (cost
+of fork + load and of the audit-hook guard).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import machine, report
+
+NAMES = ("throughput", "latency", "em", "sandbox")
+RESULTS = Path(__file__).resolve().parent / "results.md"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true",
+                   help="small sizes and few repeats: proves the scripts work, numbers are rough")
+    p.add_argument("--only", action="append", choices=NAMES, metavar="NAME",
+                   help=f"run only this benchmark (repeatable): {', '.join(NAMES)}")
+    p.add_argument("--sizes", type=lambda s: [int(n) for n in s.split(",")],
+                   help="cohort sizes for throughput (default 100,400; --quick 8)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="--jobs of the batch grader (default: all cores)")
+    p.add_argument("--nbgrader-sample", type=int,
+                   help="students graded by nbgrader autograde, extrapolated (default 10; --quick 1; 0 skips)")
+    p.add_argument("--em-n", type=int, help="points for the EM benchmark (default 1000000; --quick 20000)")
+    p.add_argument("--results", type=Path, default=RESULTS,
+                   help="where to write the markdown table (default benchmarks/results.md)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    quick = args.quick
+    chosen = args.only or list(NAMES)
+    facts = machine.describe()
+    rows: list[report.Row] = []
+    notes: list[str] = []
+    started = time.perf_counter()
+    print("Machine: " + "; ".join(f"{k} {v}" for k, v in facts.items()), flush=True)
+    for name in chosen:
+        print(f"running {name} ...", flush=True)
+        begin = time.perf_counter()
+        if name == "throughput":
+            from . import throughput
+
+            sample = args.nbgrader_sample if args.nbgrader_sample is not None else (1 if quick else 10)
+            rows += throughput.run(args.sizes or ([8] if quick else [100, 400]), args.jobs, sample,
+                                   startup_repeats=2 if quick else 7, notes=notes)
+        elif name == "latency":
+            from . import latency
+
+            rows += latency.run(warm_repeats=0 if quick else 3,
+                                slugs=["gaussian_mle"] if quick else None)
+        elif name == "em":
+            from . import reference_em
+
+            rows += reference_em.run(args.em_n or (20_000 if quick else 1_000_000),
+                                     iterations=3 if quick else 10, repeats=1 if quick else 3)
+        elif name == "sandbox":
+            from . import sandbox_cost
+
+            rows += sandbox_cost.run(repeats=3 if quick else 20, rounds=1 if quick else 3)
+        print(f"  {name}: {time.perf_counter() - begin:.0f} s", flush=True)
+    command = "python -m benchmarks" + ("".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:])))
+    notes.append(f"Whole run: {time.perf_counter() - started:.0f} s.")
+    print()
+    print(report.plain_table(rows))
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    report.write_markdown(args.results, rows, facts, command.strip(), notes)
+    print(f"\nwrote {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""What the sandbox's protections cost per submission.
+
+* fork + load: a child forked from the warm zygote, confined, and the
+  student's module imported, per exercise (against a fresh interpreter);
+* the audit-hook guard: every call the hidden checks make on the reference
+  is recorded, then replayed in a child-shaped process with and without the
+  guard (an audit hook cannot be removed, so each mode is its own process).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from autograder.grading import all_slugs, grade_module
+from autograder.manifest import exercise
+from autograder.sample_cohort import solved
+from autograder.sandbox import Limits, StudentModule, Zygote, process
+
+from .report import Row, seconds
+from .timing import bench_env, run_timed
+
+REPLAY = Path(__file__).resolve().parent / "guard_replay.py"
+
+
+def fork_and_load(zygote: Zygote, scratch: Path, repeats: int) -> dict[str, float]:
+    """Median seconds from asking the zygote for a child to the student's module loaded."""
+    times = {}
+    for slug in all_slugs():
+        path = scratch / f"{slug}.py"
+        path.write_text(solved(slug), encoding="utf-8")
+        samples = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            child = StudentModule(zygote, path, scratch, slug, Limits())
+            samples.append(time.perf_counter() - start)
+            assert child.load.status == "loaded", child.load
+            child.kill()
+        times[slug] = statistics.median(samples)
+    return times
+
+
+def record_calls(zygote: Zygote) -> list[tuple[str, str, list]]:
+    """Grade the reference of every exercise, recording each call the checks make."""
+    jobs = []
+    original = StudentModule.call
+    for slug in all_slugs():
+        calls = []
+
+        def recording(self, function, args=(), kwargs=None, timeout=None, _calls=calls):
+            _calls.append((function, tuple(args), dict(kwargs or {})))
+            return original(self, function, args, kwargs, timeout)
+
+        StudentModule.call = recording
+        try:
+            grade_module(slug, exercise(slug).solution_path, zygote)
+        finally:
+            StudentModule.call = original
+        jobs.append((slug, solved(slug), calls))
+    return jobs
+
+
+def replay(calls_file: Path, mode: str, rounds: int) -> dict:
+    command = [sys.executable, "-I", str(REPLAY), str(process.CHILD_SCRIPT), str(calls_file), mode, str(rounds)]
+    _, done = run_timed(command, env=bench_env(**process.CHILD_ENV))
+    return json.loads(done.stdout)
+
+
+def run(repeats: int, rounds: int) -> list[Row]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as scratch_name:
+        scratch = Path(scratch_name)
+        zygote = Zygote()
+        try:
+            loads = fork_and_load(zygote, scratch, repeats)
+            jobs = record_calls(zygote)
+        finally:
+            zygote.close()
+        calls_file = scratch / "calls.pickle"
+        calls_file.write_bytes(pickle.dumps(jobs))
+        plain = replay(calls_file, "none", rounds)["seconds"]
+        guarded = replay(calls_file, "guard", rounds)["seconds"]
+        events = replay(calls_file, "count", 1)["events"]
+    total_load = sum(loads.values())
+    rows.append(Row("sandbox cost", "fork + confine + load, per exercise (median)",
+                    ", ".join(f"{slug} {seconds(t)}" for slug, t in loads.items()),
+                    note=f"{seconds(total_load)} for a submission's four exercises"))
+    calls = sum(len(c) for _, _, c in jobs)
+    cost = sum(guarded.values()) - sum(plain.values())
+    rows.append(Row("sandbox cost", "audit-hook guard, per submission",
+                    f"{seconds(max(cost, 0.0))} ({100 * cost / sum(plain.values()):+.0f} % of the student's compute)",
+                    note=f"the {calls} calls of all hidden checks on the reference, replayed with and without "
+                         f"the guard ({seconds(sum(plain.values()))} without); {events} audit events per "
+                         f"submission, best of {rounds} rounds"))
+    return rows
