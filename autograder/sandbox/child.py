@@ -238,8 +238,9 @@ def _wrap_module_routines(module, qualname):
         obj = getattr(module, attr)
         if inspect.isclass(obj):
             for method in ("fit", "fit_predict", "fit_transform", "predict", "predict_proba"):
-                if method in vars(obj) and callable(vars(obj)[method]):
-                    setattr(obj, method, _record(f"{qualname}.{attr}.{method}", vars(obj)[method]))
+                found = getattr(obj, method, None)  # inherited ones too (GaussianMixture.fit)
+                if inspect.isfunction(found) and not getattr(found, "__forbidden_wrapper__", False):
+                    setattr(obj, method, _record(f"{qualname}.{attr}.{method}", found))
         elif inspect.isfunction(obj) and not getattr(obj, "__forbidden_wrapper__", False):
             setattr(module, attr, _record(f"{qualname}.{attr}", obj))
 
@@ -294,19 +295,17 @@ def install_forbidden_wrappers():
 ALLOWED_ROOTS = ((), (), ())
 #: Top-level names a submission may never import: the grader and its references.
 GRADER_PACKAGES = frozenset({"solutions", "autograder", "tests", "benchmarks", "examples"})
-#: Packages a submission may import beyond those the zygote loaded itself.
-EXTRA_PACKAGES = ("sklearn", "joblib", "threadpoolctl", "pandas", "pytz", "tzdata", "dateutil",
-                  "six", "mpmath", "sympy",
-                  # what notebook answer cells pull in: display helpers and widgets
-                  "IPython", "ipywidgets", "traitlets", "comm", "decorator", "pygments",
-                  "matplotlib_inline", "prompt_toolkit", "wcwidth", "jedi", "parso", "pexpect",
-                  "ptyprocess", "stack_data", "executing", "asttokens", "pure_eval", "tqdm",
-                  # test code left in a submission
-                  "pytest", "_pytest", "pluggy", "iniconfig", "py")
+#: Distributions a submission may import, with everything they depend on (found from
+#: the installed metadata, so the list holds across versions): the scientific stack,
+#: what notebook cells pull in (display helpers, widgets), and test code left in a file.
+OFFERED_DISTRIBUTIONS = ("numpy", "scipy", "matplotlib", "scikit-learn", "pandas", "sympy",
+                         "ipython", "ipywidgets", "pytest", "tqdm")
 #: System files that hold nothing of the grader's (fonts, time zones, CPU facts).
+#: (Another process's /proc/<pid> stays out of reach: it could show the grader's memory.)
 SYSTEM_READ_ROOTS = ("/usr/share/fonts", "/usr/share/zoneinfo", "/etc/localtime", "/dev/null",
-                     "/dev/urandom", "/dev/zero", "/proc/cpuinfo", "/proc/meminfo",
-                     "/sys/devices/system/cpu", "/sys/fs/cgroup")
+                     "/dev/urandom", "/dev/zero", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat",
+                     "/proc/loadavg", "/proc/version", "/sys/devices/system/cpu", "/sys/fs/cgroup",
+                     "/sys/devices/system/node")
 #: Audit events that only an attempt to escape would raise, with what they mean.
 REFUSED_EVENTS = {
     "subprocess.Popen": "start a process",
@@ -354,8 +353,7 @@ def allowed_read_roots():
         roots.add(os.path.realpath(sysconfig.get_config_var("DESTSHARED")))
     site_dirs = {os.path.realpath(p) for key in ("purelib", "platlib")
                  if (p := sysconfig.get_paths().get(key))}
-    names = {name.split(".")[0] for name in sys.modules} | set(EXTRA_PACKAGES)
-    names -= GRADER_PACKAGES
+    names = {name.split(".")[0] for name in sys.modules} - GRADER_PACKAGES
     for site in site_dirs:
         for name in names:
             for candidate in (name, f"{name}.py", f"{name}.libs", f"{name}.dist-info"):
@@ -364,6 +362,7 @@ def allowed_read_roots():
                     roots.add(os.path.realpath(path))
             roots.update(os.path.realpath(p) for p in glob.glob(os.path.join(site, f"{name}-*.dist-info")))
         roots.update(os.path.realpath(p) for p in glob.glob(os.path.join(site, "*.libs")))
+    roots.update(_offered_distribution_paths())
     roots.add(os.path.realpath(__file__))  # tracebacks read this file's lines; it holds no secret
     try:
         import matplotlib
@@ -374,6 +373,34 @@ def allowed_read_roots():
         pass
     roots.update(SYSTEM_READ_ROOTS)
     return sorted(roots), sorted(site_dirs | {os.path.dirname(r) for r in roots}), sorted(site_dirs)
+
+
+def _offered_distribution_paths():
+    """Top-level files and folders of the offered distributions and their dependencies."""
+    import re
+    from importlib import metadata
+
+    def normal(name):
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    installed = {}
+    for dist in metadata.distributions():
+        installed.setdefault(normal(dist.metadata["Name"] or ""), dist)
+    paths, seen, todo = set(), set(), list(OFFERED_DISTRIBUTIONS)
+    while todo:
+        key = normal(todo.pop())
+        if key in seen or key not in installed:
+            continue
+        seen.add(key)
+        dist = installed[key]
+        for requirement in dist.requires or []:
+            if "extra ==" not in requirement:
+                todo.append(re.match(r"[A-Za-z0-9_.\-]+", requirement).group(0))
+        tops = {file.parts[0] for file in dist.files or [] if file.parts}
+        for top in tops:
+            if top != ".." and top.split(".")[0].split("-")[0] not in GRADER_PACKAGES:
+                paths.add(os.path.realpath(dist.locate_file(top)))
+    return paths
 
 
 def _within(path, roots):
@@ -438,11 +465,21 @@ class Guard:
             self.check_write(path)
         elif not _within(path, self.read_roots) and os.path.exists(path):
             package = self._site_package(path)
+            if package is not None and self._is_metadata(path):
+                return  # entry-point scans read every distribution's metadata: names only
             if package and package not in GRADER_PACKAGES:
                 # An installed package the grader does not offer: the import fails, nothing more.
                 self.refuse(f"use the package {package}, which the grader does not offer",
                             escape=False, error=ModuleNotFoundError)
             self.refuse(f"read {path}")
+
+    def _is_metadata(self, path):
+        for site in self.site_dirs:
+            if path.startswith(site.rstrip("/") + "/"):
+                top = path[len(site.rstrip("/")) + 1:].split("/")[0]
+                return top.endswith((".dist-info", ".egg-info")) and not top.startswith(
+                    tuple(GRADER_PACKAGES))
+        return False
 
     def _site_package(self, path):
         """The top-level name of an installed package that ``path`` belongs to, if any."""

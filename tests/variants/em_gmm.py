@@ -155,6 +155,28 @@ MUTANTS = [
                }
            """},
            hits=frozenset({FIT}), says="changed its input"),
+    Mutant("calls sklearn.mixture.GaussianMixture",
+           bodies={FIT: """
+               import warnings
+               from sklearn.mixture import GaussianMixture
+               x = np.asarray(x, dtype=float)
+               rows = [tuple(np.array(p, dtype=float) for p in (weights, means, variances))]
+               for t in range(1, n_iter + 1):
+                   model = GaussianMixture(len(rows[0][1]), covariance_type="spherical", max_iter=t,
+                                           tol=0, reg_covar=0, weights_init=rows[0][0],
+                                           means_init=rows[0][1][:, None], precisions_init=1 / rows[0][2])
+                   with warnings.catch_warnings():
+                       warnings.simplefilter("ignore")
+                       model.fit(x[:, None])
+                   rows.append((model.weights_, model.means_[:, 0], model.covariances_))
+               return {
+                   "weights": np.array([r[0] for r in rows]),
+                   "means": np.array([r[1] for r in rows]),
+                   "variances": np.array([r[2] for r in rows]),
+                   "log_likelihood": np.array([gmm_log_likelihood(x, *r) for r in rows]),
+               }
+           """},
+           hits=frozenset({FIT}), says="sklearn.mixture", status="forbidden"),
     Mutant("plot shown, not returned",
            edits=(("    return fig\n    ### END SOLUTION", "    plt.show()\n    ### END SOLUTION"),),
            hits=frozenset({PLOT}), says="should return a matplotlib Figure"),
