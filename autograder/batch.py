@@ -116,10 +116,10 @@ class Progress:
     def update(self, record: dict) -> None:
         self.done += 1
         if self.bar is not None:
-            self.bar.set_postfix_str(record["student"][:30], refresh=False)
+            self.bar.set_postfix_str(printable(record["student"])[:30], refresh=False)
             self.bar.update(1)
         else:
-            print(f"[{self.done:>{len(str(self.total))}}/{self.total}] {record['student']}: "
+            print(f"[{self.done:>{len(str(self.total))}}/{self.total}] {printable(record['student'])}: "
                   f"{fmt_points(record['points'])}/{fmt_points(record['max_points'])} {record['status']} "
                   f"({record.get('seconds', 0):.1f} s)", flush=True)
 
@@ -235,6 +235,11 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
     return done
 
 
+def printable(text: str) -> str:
+    """A student id safe to print on a terminal (no escape sequences, no line breaks)."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def print_class_table(records: list[dict], slugs: list[str], limit: int = 60) -> None:
     """The class at a glance: one line per student (the first ``limit``), then the means."""
     if not records:
@@ -246,7 +251,8 @@ def print_class_table(records: list[dict], slugs: list[str], limit: int = 60) ->
     print("-" * (len(header) + 20))
     for record in records[:limit]:
         by_slug = {ex["exercise"]: ex for ex in record["exercises"]}
-        name = record["student"] if len(record["student"]) <= width else record["student"][: width - 1] + "…"
+        name = printable(record["student"])
+        name = name if len(name) <= width else name[: width - 1] + "…"
         cells = "  ".join(f"{fmt_points(by_slug[s]['points']) if s in by_slug else '':>{w}}"
                           for s, w in zip(slugs, columns))
         total = f"{fmt_points(record['points'])}/{fmt_points(record['max_points'])}"

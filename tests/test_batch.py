@@ -218,3 +218,10 @@ def test_looping_and_memory_hungry_functions_cost_only_their_checks(tmp_path):
     assert any("time limit" in r["message"] for r in by_function["gaussian_mle"])
     assert all(r["points"] == 0 for r in by_function["gaussian_log_likelihood"])
     assert rows(out)[0][4] == "15"
+
+
+def test_student_ids_cannot_drive_the_terminal():
+    from autograder.batch import printable
+
+    assert printable("ann\x1b[2J\nrm") == "ann?[2J?rm"
+    assert printable("José Ñúñez") == "José Ñúñez"
