@@ -67,7 +67,11 @@ def gmm_log_likelihood(x, weights, means, variances):
     without ever forming exp(a_k) on its own? (What does subtracting
     max_k a_k first buy you? ``scipy.special.logsumexp`` is fair to use.)
     """
-    return float(np.sum(logsumexp(_log_joint(x, weights, means, variances), axis=1)))
+    log_joint = _log_joint(x, weights, means, variances)
+    # log-sum-exp over k, written out: shift each row by its largest term so
+    # that exp never underflows for all k at once.
+    top = np.max(log_joint, axis=1)
+    return float(np.sum(top + np.log(np.sum(np.exp(log_joint - top[:, None]), axis=1))))
 
 
 def e_step(x, weights, means, variances):
