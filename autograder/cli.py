@@ -63,3 +63,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head`: the files are written, stop quietly
+        sys.stderr.close()
+        return 0
