@@ -26,11 +26,12 @@ def startup_seconds(repeats: int) -> float:
     return repeat_command([sys.executable, "-c", BARE_IMPORTS], repeats, cwd=ROOT).median
 
 
-def grade_cohort(submissions: Path, out: Path, jobs: int) -> tuple[float, int, int]:
+def grade_cohort(submissions: Path, out: Path, jobs: int, *, memo: bool = True) -> tuple[float, int, int]:
     """Wall seconds, students in grades.csv and the largest process's RSS (kB)."""
     command = [sys.executable, "-c", MAX_RSS, sys.executable, "-m", "autograder", "grade",
                str(submissions), "--out", str(out), "--jobs", str(jobs), "--progress", "lines"]
-    wall, done = run_timed(command, cwd=ROOT)
+    env = bench_env() if memo else bench_env(AUTOGRADER_CHECK_MEMO="0")
+    wall, done = run_timed(command, cwd=ROOT, env=env)
     with open(out / "grades.csv", encoding="utf-8") as handle:
         graded = sum(1 for _ in csv.DictReader(handle))
     rss_kb = int(done.stderr.strip().splitlines()[-1])
@@ -97,6 +98,13 @@ def run(sizes: list[int], jobs: int, nbgrader_sample: int, startup_repeats: int,
                             f"{seconds(wall / n)} / submission ({seconds(wall)} total)",
                             note=f"{graded} students in grades.csv; largest process {rss_kb / 1024:.0f} MB"))
             shutil.rmtree(out, ignore_errors=True)
+            if n == min(sizes):
+                wall, graded, _ = grade_cohort(submissions, out, jobs, memo=False)
+                rows.append(Row("grading throughput", f"same, N = {n}, check memo off",
+                                f"{seconds(wall / n)} / submission ({seconds(wall)} total)",
+                                note="AUTOGRADER_CHECK_MEMO=0: every check recomputes its reference "
+                                     "and mistake models for every student"))
+                shutil.rmtree(out, ignore_errors=True)
         best = min(per_submission.values())
         rows.append(Row("overhead floor", "seconds per submission / bare start-up",
                         f"{best / startup:.2f}", "<= 0.25", best / startup <= 0.25,

@@ -1,0 +1,225 @@
+"""Reuse a check's outcome when a student's replies match ones already graded.
+
+A hidden check is deterministic: its data come from fixed seeds, and what it
+does next depends only on what the student's functions returned. So the
+outcome of a check is a function of the sequence of replies, and the grading
+worker keeps, per check, a tree: each node holds the call the check makes at
+that point, each edge a digest of the reply that came back, each leaf the
+outcome. Grading a student walks the tree: every call still goes to the
+student's sandboxed code (so every protection applies and every reply is
+fresh), but the check itself, its reference computations and its mistake
+models run only when the replies leave the known paths. A stub, the
+reference, and every classic mistake written the usual way are graded by the
+sandbox alone after the first student who made them.
+
+A reply that depends on timing (a timeout, a crash) or that cannot be
+digested ends the walk, and the check runs as it always did. Set
+``AUTOGRADER_CHECK_MEMO=0`` to switch the memo off (the benchmark does, to
+show what it saves).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import struct
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .sandbox.child import FigureData, Unsupported
+
+#: Nodes a check may keep, and bytes of call arguments the whole worker may keep.
+MAX_NODES_PER_CHECK = 512
+MAX_ARGUMENT_BYTES = 256 << 20
+#: Reply statuses whose content is deterministic; anything else ends the walk.
+DIGESTIBLE = {"returned", "raised", "missing"}
+
+
+def enabled() -> bool:
+    return os.environ.get("AUTOGRADER_CHECK_MEMO", "1") != "0"
+
+
+class Undigestible(Exception):
+    """A value the digest does not cover: the check runs live."""
+
+
+def _feed(h, value) -> None:
+    if value is None or isinstance(value, (bool, np.bool_)):
+        h.update(b"B" + repr(value if value is None else bool(value)).encode())
+    elif isinstance(value, (int, np.integer)):
+        h.update(b"I" + str(int(value)).encode() + b";")
+    elif isinstance(value, (float, np.floating)):
+        h.update(b"F" + struct.pack("<d", float(value)))
+    elif isinstance(value, str):
+        data = value.encode("utf-8", "surrogatepass")
+        h.update(b"S" + str(len(data)).encode() + b":" + data)
+    elif isinstance(value, np.ndarray):
+        array = np.ascontiguousarray(value)
+        if array.dtype.hasobject:
+            raise Undigestible("object array")
+        h.update(b"A" + array.dtype.str.encode() + repr(array.shape).encode())
+        h.update(array.view(np.uint8).reshape(-1) if array.size else b"")
+    elif isinstance(value, (list, tuple)):
+        h.update((b"L" if isinstance(value, list) else b"T") + str(len(value)).encode() + b"[")
+        for item in value:
+            _feed(h, item)
+        h.update(b"]")
+    elif isinstance(value, FigureData):  # a dict subclass: tagged, so it never equals a plain dict
+        h.update(b"G")
+        _feed(h, dict(value))
+    elif isinstance(value, dict):
+        h.update(b"D" + str(len(value)).encode() + b"{")
+        for key, item in value.items():  # in order: a message may list the keys as given
+            _feed(h, str(key))
+            _feed(h, item)
+        h.update(b"}")
+    elif isinstance(value, Unsupported):
+        h.update(b"U")
+        _feed(h, value.description)
+    else:
+        raise Undigestible(type(value).__name__)
+
+
+def digest(*values) -> bytes | None:
+    """A content digest of plain data (None if some part is not plain data)."""
+    h = hashlib.blake2b(digest_size=20)
+    try:
+        for value in values:
+            _feed(h, value)
+    except Undigestible:
+        return None
+    return h.digest()
+
+
+def reply_digest(reply) -> bytes | None:
+    if reply.status not in DIGESTIBLE:
+        return None
+    return digest(reply.status, reply.value, reply.error, reply.mutated, reply.forbidden, reply.blocked)
+
+
+def _nbytes(args, kwargs) -> int:
+    return sum(v.nbytes for v in [*args, *kwargs.values()] if isinstance(v, np.ndarray))
+
+
+@dataclass
+class Node:
+    call: tuple | None = None  # (function, args, kwargs) the check makes here
+    call_digest: bytes | None = None
+    children: dict = field(default_factory=dict)  # reply digest -> Node
+    outcome: tuple | None = None  # (status, message) when the check ends here
+
+
+@dataclass
+class Tree:
+    root: Node = field(default_factory=Node)
+    nodes: int = 1
+    broken: bool = False  # the check did not replay as recorded: never use its tree again
+
+
+class Memo:
+    """The trees of one grading worker, keyed by (exercise, check name)."""
+
+    def __init__(self):
+        self.trees: dict[tuple[str, str], Tree] = {}
+        self.argument_bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def tree(self, check) -> Tree:
+        return self.trees.setdefault((check.exercise, check.name), Tree())
+
+
+MEMO = Memo()
+
+
+class _Replay:
+    """The session a live check sees: replies already obtained first, then the real session."""
+
+    def __init__(self, session, prefix: list):
+        self._session, self._prefix = session, prefix
+        self.path: list[tuple[tuple, bytes | None, bytes | None]] = []  # (call, call digest, reply digest)
+        self.diverged = False
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
+
+    def call(self, function, args, kwargs):
+        call = (function, tuple(args), dict(kwargs or {}))
+        call_digest = digest(function, list(args), dict(kwargs or {}))
+        if self._prefix:
+            recorded_digest, reply, text = self._prefix.pop(0)
+            if call_digest is not None and call_digest == recorded_digest:
+                self.path.append((call, call_digest, reply_digest(reply)))
+                return reply, text
+            self.diverged = True  # the check did not repeat itself: ask the student again
+            self._prefix.clear()
+        try:
+            reply, text = self._session.call(function, args, kwargs)
+        except BaseException:
+            self.path.append((call, None, None))
+            raise
+        self.path.append((call, call_digest, reply_digest(reply)))
+        return reply, text
+
+
+def run_check(check, session, run_live):
+    """The outcome of ``check`` for the student behind ``session``.
+
+    ``run_live(check, session_like)`` runs the check for real and returns its
+    CheckResult; it is called only when the replies leave the known paths.
+    """
+    tree = MEMO.tree(check)
+    node, prefix = tree.root, []
+    while not tree.broken:
+        if node.outcome is not None:
+            MEMO.hits += 1
+            return dataclasses.replace(node.outcome)  # a copy: the caller may zero its points
+        if node.call is None:
+            break
+        function, args, kwargs = node.call
+        try:
+            reply, text = session.call(function, args, kwargs)
+        except Exception:  # e.g. the time budget is spent: the live check meets it at the same call
+            break
+        reply_key = reply_digest(reply)
+        prefix.append((node.call_digest, reply, text))
+        node = node.children.get(reply_key) if reply_key is not None else None
+        if node is None:
+            break
+    MEMO.misses += 1
+    replay = _Replay(session, prefix)
+    result = run_live(check, replay)
+    if replay.diverged:
+        tree.broken = True
+    elif not tree.broken:
+        _record(tree, replay.path, result)
+    return result
+
+
+def _record(tree: Tree, path, result) -> None:
+    node = tree.root
+    for call, call_digest, reply_key in path:
+        if call_digest is None or reply_key is None:
+            return
+        if node.call is None:
+            function, args, kwargs = call
+            size = _nbytes(args, kwargs)
+            if tree.nodes >= MAX_NODES_PER_CHECK or MEMO.argument_bytes + size > MAX_ARGUMENT_BYTES:
+                return
+            node.call, node.call_digest = call, call_digest
+            MEMO.argument_bytes += size
+        elif node.call_digest != call_digest:
+            tree.broken = True  # same replies, different next call: the check is not deterministic
+            return
+        if reply_key not in node.children:
+            if tree.nodes >= MAX_NODES_PER_CHECK:
+                return
+            node.children[reply_key] = Node()
+            tree.nodes += 1
+        node = node.children[reply_key]
+    if node.call is None and node.outcome is None:
+        node.outcome = dataclasses.replace(result)
+    elif node.outcome != result:
+        tree.broken = True
