@@ -2,7 +2,7 @@
 
     python -m autograder.nbgrader_cells NOTEBOOK --slug SLUG
 
-extracts the notebook's code (``notebook_code``, the batch grader's rule),
+extracts the notebook's code exactly as the batch grader does (``submissions``),
 runs every hidden check of the exercise on it through the sandbox and prints
 the results as JSON. It is started by the kernel hook
 (``autograder/kernel_path/mle_em_hidden.py``) in its own process, so the
@@ -17,7 +17,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .notebook_code import notebook_code
+
+
+def submission_code(notebook: Path) -> str:
+    """The notebook's code exactly as the batch grader extracts it."""
+    try:
+        from .submissions import notebook_code as batch_notebook_code
+    except ImportError:  # the batch grader's module is absent: the shared rule alone
+        from .notebook_code import notebook_code
+
+        return notebook_code(notebook)
+    code, _notes = batch_notebook_code(Path(notebook).read_bytes())
+    return code
 
 
 def grade_notebook(notebook: Path, slug: str, zygote=None) -> dict:
@@ -30,7 +41,7 @@ def grade_notebook(notebook: Path, slug: str, zygote=None) -> dict:
     try:
         with tempfile.TemporaryDirectory(prefix="nbgrader-cells-") as scratch:
             module = Path(scratch) / f"{slug}.py"
-            module.write_text(notebook_code(notebook))
+            module.write_text(submission_code(notebook))
             result = grade_module(slug, module, zygote)
     finally:
         if own:
