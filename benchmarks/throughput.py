@@ -94,6 +94,7 @@ def run(sizes: list[int], jobs: int, nbgrader_sample: int, startup_repeats: int,
             out = scratch / f"out-{n}"
             wall, graded, rss_kb = grade_cohort(submissions, out, jobs)
             per_submission[n] = wall / n
+            print(f"  N = {n}: {wall:.0f} s", flush=True)
             rows.append(Row("grading throughput", f"`python -m autograder grade`, N = {n}, --jobs {jobs}",
                             f"{seconds(wall / n)} / submission ({seconds(wall)} total)",
                             note=f"{graded} students in grades.csv; largest process {rss_kb / 1024:.0f} MB"))
@@ -122,6 +123,7 @@ def _nbgrader_rows(scratch: Path, files, sample: int, n_max: int, per_submission
     students = sorted({f.student for f in files})[:sample]
     chosen = [f for f in files if f.student in students]
     cohort.write_notebooks(chosen, templates, course / "submitted", notebooks.ASSIGNMENT)
+    print(f"  nbgrader autograde on {len(students)} students ...", flush=True)
     wall = nbgrader_autograde(course, notebooks.ASSIGNMENT)
     graded = _autograded_scores(course, notebooks.ASSIGNMENT, students)
     per = wall / len(students)

@@ -1,0 +1,65 @@
+"""The benchmarks run: the --quick path on tiny sizes writes a full table.
+
+No timing is asserted (a benchmark's numbers belong to its machine); the test
+proves that every benchmark still runs against the current grader, and that
+the generated cohort is what the throughput numbers claim it is.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.grading import grade_module
+from autograder.manifest import exercises
+from autograder.notebook_code import notebook_code
+from benchmarks import cohort
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_cohort_mixes_correct_files_and_mistakes_and_no_two_files_are_equal():
+    files = cohort.choose(40)
+    assert len(files) == 40 * len(exercises())
+    mix = cohort.mix(files)
+    assert mix.get("reference", 0) > 0 and mix.get("mutant", 0) > 0 and mix.get("alternative", 0) > 0
+    assert len({f.source for f in files}) == len(files)
+    assert cohort.choose(40) == files, "the cohort must be the same on every run"
+
+
+def test_a_notebook_student_defines_the_same_functions(tmp_path, zygote):
+    """The notebook version of a student is graded like the .py version (one mutant, one exercise)."""
+    student = next(f for f in cohort.choose(40) if f.slug == "kmeans" and f.kind == "mutant")
+    template = json.loads((ROOT / "source" / "mle_em" / "kmeans.ipynb").read_text(encoding="utf-8"))
+    kmeans = next(e for e in exercises() if e.slug == "kmeans")
+    notebook = cohort.fill_notebook(template, student.source, list(kmeans.functions))
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "kmeans.py").write_text(notebook_code(notebook), encoding="utf-8")
+    (tmp_path / "kmeans.py").write_text(student.source, encoding="utf-8")
+    as_notebook = grade_module("kmeans", tmp_path / "nb" / "kmeans.py", zygote)
+    as_module = grade_module("kmeans", tmp_path / "kmeans.py", zygote)
+    assert [(r.name, r.status) for r in as_notebook.results] == [(r.name, r.status) for r in as_module.results]
+    assert as_module.points < as_module.max_points, f"{student.variant} should lose points"
+
+
+@pytest.mark.slow
+def test_quick_benchmarks_write_the_table(tmp_path):
+    results = tmp_path / "results.md"
+    command = [sys.executable, "-m", "benchmarks", "--quick", "--sizes", "2", "--nbgrader-sample", "0",
+               "--em-n", "2000", "--jobs", "1", "--results", str(results)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    text = results.read_text(encoding="utf-8")
+    for row in ("bare `python -c", "`python -m autograder grade`, N = 2", "check memo off",
+                "seconds per submission / bare start-up", "`pytest test_gaussian_mle.py`, reference",
+                "`pytest test_gaussian_mle.py`, stub", "solutions/em_gmm.py, per iteration",
+                "fork + confine + load", "audit-hook guard"):
+        assert row in text, f"row {row!r} missing from results.md:\n{text}"
+    for fact in ("- CPU:", "- cores:", "- RAM:", "- Python:", "- numpy:", "- scipy:", "- date:"):
+        assert fact in text
+    assert "2 students in grades.csv" in text
+    assert "WARNING" not in text, "the reference EM and scikit-learn ended on different parameters"
