@@ -91,8 +91,8 @@ class Session:
             return Reply("timeout"), text
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise CheckFailed(f"Not run: the exercise used up its time budget before this check "
-                              f"(an earlier call was too slow).")
+            raise CheckFailed("Not run: the exercise used up its time budget before this check "
+                              "(an earlier call was too slow).")
         if self.child is None or not self.child.alive:
             self._collect_output()
             load = self._start()

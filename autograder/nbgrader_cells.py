@@ -2,7 +2,7 @@
 
     python -m autograder.nbgrader_cells NOTEBOOK --slug SLUG
 
-extracts the notebook's code exactly as the batch grader does (``submissions``),
+extracts the notebook's code exactly as the batch grader does (``notebook_code``),
 runs every hidden check of the exercise on it through the sandbox and prints
 the results as JSON. It is started by the kernel hook
 (``autograder/kernel_path/mle_em_hidden.py``) in its own process, so the
@@ -17,17 +17,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .notebook_code import notebook_code
+
 
 
 def submission_code(notebook: Path) -> str:
     """The notebook's code exactly as the batch grader extracts it."""
-    try:
-        from .submissions import notebook_code as batch_notebook_code
-    except ImportError:  # the batch grader's module is absent: the shared rule alone
-        from .notebook_code import notebook_code
-
-        return notebook_code(notebook)
-    code, _notes = batch_notebook_code(Path(notebook).read_bytes())
+    code, _notes = notebook_code(Path(notebook).read_bytes())
     return code
 
 

@@ -10,8 +10,9 @@ function, so a notebook earns the same points either way.
 
 from __future__ import annotations
 
+import ast
 import json
-from pathlib import Path
+import re
 
 #: Tag of the notebook cells that only demonstrate (never graded, never imported).
 DEMO_TAG = "demo"
@@ -26,27 +27,111 @@ def is_demo_cell(cell: dict) -> bool:
     return DEMO_TAG in cell.get("metadata", {}).get("tags", [])
 
 
-def _cell_text(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
+class NotebookError(ValueError):
+    """A notebook that cannot be read as one."""
 
 
-def cell_code(source: str) -> str:
-    """One cell's Python: a cell magic drops the cell, line magics and shell lines drop the line."""
-    if source.lstrip().startswith("%%"):
-        return ""
-    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+_MAGIC = re.compile(r"^\s*(%|!)")
+_SHELL_ASSIGNMENT = re.compile(r"^\s*[A-Za-z_][\w, ]*=\s*(!|%)")
+_HELP = re.compile(r"^\s*[\w.]+\?{1,2}\s*$")
 
 
-def notebook_code(notebook: dict | str | Path) -> str:
-    """The module text of a notebook (a dict as read from JSON, or a path)."""
+def notebook_code(data: bytes) -> tuple[str, list[str]]:
+    """The code cells of a notebook, in order, as one module; plus notes for the student.
+
+    IPython-only lines (``%magic``, ``%%cell magic``, ``!shell``, ``x = !cmd``,
+    ``obj?``) are dropped, since plain Python cannot run them. nbgrader's test
+    cells and the cells tagged ``demo`` are left out (``notebook_code`` decides
+    which, for both graders): the grader runs its own checks.
+    """
+    try:
+        notebook = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise NotebookError(f"it is not valid JSON: {exc}") from None
     if not isinstance(notebook, dict):
-        notebook = json.loads(Path(notebook).read_text(encoding="utf-8"))
-    parts = []
-    for cell in notebook.get("cells", []):
-        if cell.get("cell_type") != "code" or is_test_cell(cell) or is_demo_cell(cell):
+        raise NotebookError("it is not a notebook document")
+    cells = notebook.get("cells")
+    if cells is None and isinstance(notebook.get("worksheets"), list):  # nbformat 3
+        cells = [c for ws in notebook["worksheets"] if isinstance(ws, dict) for c in ws.get("cells", [])]
+    if not isinstance(cells, list):
+        raise NotebookError("it has no list of cells")
+    chunks, dropped, tests, broken = [], 0, 0, []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        code = cell_code(_cell_text(cell)).strip("\n")
-        if code.strip():
-            parts.append(code)
-    return "\n\n\n".join(parts) + "\n"
+        if _left_out(cell):
+            tests += 1
+            continue
+        source = cell.get("source", cell.get("input", ""))
+        if isinstance(source, list):
+            source = "".join(str(s) for s in source)
+        if not isinstance(source, str):
+            continue
+        lines = source.splitlines()
+        if lines and lines[0].lstrip().startswith("%%"):
+            dropped += 1
+            magic = lines[0].split()[0]
+            lines = lines[1:] if magic in ("%%time", "%%timeit", "%%capture") else []
+        kept = []
+        for line in lines:
+            if _MAGIC.match(line) or _SHELL_ASSIGNMENT.match(line) or _HELP.match(line):
+                dropped += 1
+                indent = line[: len(line) - len(line.lstrip())]
+                kept.append(f"{indent}pass  # (IPython-only line dropped)" if indent else "")
+            else:
+                kept.append(line)
+        try:
+            chunks.append(_guard_cell("\n".join(kept)))
+        except SyntaxError as exc:
+            broken.append(f"cell {number} (line {exc.lineno}: {exc.msg})")
+    notes = []
+    if broken:
+        notes.append("Python could not read " + ", ".join(broken) + " of your notebook; "
+                     "those cells were left out, so functions defined there count as missing.")
+    if dropped:
+        notes.append(f"{dropped} IPython-only line(s) of your notebook (magics such as %matplotlib, "
+                     f"or ! shell commands) were left out: the grader runs plain Python.")
+    if tests:
+        notes.append(f"{tests} test or demo cell(s) of the notebook were left out: the grader runs "
+                     f"its own checks on your functions.")
+    return "\n\n".join(chunks) + "\n", notes
+
+
+def _left_out(cell: dict) -> bool:
+    """nbgrader's test cells and demo cells (the same cells nbgrader's route leaves out)."""
+    try:
+        return bool(is_test_cell(cell) or is_demo_cell(cell))
+    except (AttributeError, TypeError):  # metadata of the wrong shape: an ordinary cell
+        return False
+
+
+def _guard_cell(code: str) -> str:
+    """A cell's definitions as written; its other statements wrapped so an error skips only them.
+
+    In Jupyter an error in one cell does not undo the cells after it; a
+    module stops at its first error. Wrapping the cell's loose statements
+    (demo plots, calls of functions not written yet) in ``try`` keeps the
+    functions of a half-finished notebook gradable.
+    """
+    tree = ast.parse(code)
+    lines = code.splitlines()
+    out: list[str] = []
+    loose: list[ast.stmt] = []
+
+    def flush() -> None:
+        if loose:
+            guard = ast.Try(body=list(loose), handlers=[ast.ExceptHandler(
+                type=ast.Name("Exception", ast.Load()), name=None, body=[ast.Pass()])],
+                orelse=[], finalbody=[])
+            out.append(ast.unparse(ast.fix_missing_locations(ast.Module([guard], []))))
+            loose.clear()
+
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            flush()
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            out.append("\n".join(lines[start - 1: node.end_lineno]))
+        else:
+            loose.append(node)
+    flush()
+    return "\n".join(out)

@@ -38,7 +38,7 @@ def test_a_notebook_student_defines_the_same_functions(tmp_path, zygote):
     kmeans = next(e for e in exercises() if e.slug == "kmeans")
     notebook = cohort.fill_notebook(template, student.source, list(kmeans.functions))
     (tmp_path / "nb").mkdir()
-    (tmp_path / "nb" / "kmeans.py").write_text(notebook_code(notebook), encoding="utf-8")
+    (tmp_path / "nb" / "kmeans.py").write_text(notebook_code(json.dumps(notebook).encode())[0], encoding="utf-8")
     (tmp_path / "kmeans.py").write_text(student.source, encoding="utf-8")
     as_notebook = grade_module("kmeans", tmp_path / "nb" / "kmeans.py", zygote)
     as_module = grade_module("kmeans", tmp_path / "kmeans.py", zygote)

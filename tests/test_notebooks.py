@@ -60,7 +60,7 @@ def test_answer_cells_define_the_exercise_functions(ex):
 def test_extracted_code_is_the_reference_module(ex):
     """What the graders extract from the source notebook defines every function, and no test or demo."""
     nb = json.loads((notebooks.assignment_dir() / f"{ex.slug}.ipynb").read_text())
-    code = notebook_code(nb)
+    code, _notes = notebook_code(json.dumps(nb).encode())
     tree = ast.parse(code)
     names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     assert set(ex.functions) <= names
