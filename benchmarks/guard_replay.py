@@ -57,7 +57,7 @@ def main(child_path, calls_path, mode, rounds):
             module = child._load_module(paths[slug], slug)
             for function, args, kwargs in calls:
                 try:
-                    child.encode(getattr(module, function)(*args, **kwargs))
+                    child.encode(getattr(module, function)(*args, **kwargs), [])
                 except Exception:
                     pass
             matplotlib.pyplot.close("all")

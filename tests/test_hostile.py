@@ -324,10 +324,12 @@ def test_symlink_inside_the_submission_reaches_nothing(zygote, tmp_path):
 
 def test_grader_fault_is_flagged_not_blamed_on_the_student(zygote, tmp_path, monkeypatch):
     from autograder import framework
+    from autograder.grading import checks_for
 
-    check = framework.REGISTRY[SLUG][0]
-    broken = framework.Check(check.exercise, check.function, check.name, check.title, check.points,
-                             lambda student: 1 / 0)
+    check = checks_for(SLUG)[0]  # also registers the exercise's checks when run alone
+    # Its own name: the check memo keys outcomes by check, and a real check never changes mid-run.
+    broken = framework.Check(check.exercise, check.function, "grader_fault_probe", check.title,
+                             check.points, lambda student: 1 / 0)
     monkeypatch.setitem(framework.REGISTRY, SLUG, [broken] + framework.REGISTRY[SLUG][1:])
     path = tmp_path / f"{SLUG}.py"
     path.write_text(REFERENCE)

@@ -12,7 +12,6 @@ The wire format (``send``/``recv``, ``encode``/``decode``) is imported by the
 parent from this file too, so both sides share one definition.
 """
 
-import base64
 import json
 import os
 import socket
@@ -20,7 +19,8 @@ import struct
 import sys
 
 # --------------------------------------------------------------------------
-# Wire format: 4-byte length + JSON. Arrays travel as base64 of their bytes.
+# Wire format: a header (JSON length, buffer count), the JSON, then each array's
+# raw bytes as its own length-prefixed buffer (no base64: 40x cheaper for 10^6 points).
 # --------------------------------------------------------------------------
 
 MAX_MESSAGE = 256 * 1024 * 1024
@@ -32,35 +32,54 @@ class WireError(Exception):
     """A message that is not valid plain data."""
 
 
-def send(sock, message):
+MAX_BUFFERS = 4096
+
+
+def send(sock, message, buffers=()):
+    """Send a JSON message and the raw array buffers its ``encode`` collected."""
     data = json.dumps(message, allow_nan=True).encode()
-    if len(data) > MAX_MESSAGE:
-        raise WireError(f"message of {len(data)} bytes is over the limit")
-    sock.sendall(struct.pack(">I", len(data)) + data)
+    total = len(data) + sum(len(b) for b in buffers)
+    if total > MAX_MESSAGE or len(buffers) > MAX_BUFFERS:
+        raise WireError(f"message of {total} bytes is over the limit")
+    sock.sendall(struct.pack(">II", len(data), len(buffers)) + data)
+    for buffer in buffers:
+        sock.sendall(struct.pack(">Q", len(buffer)))
+        sock.sendall(buffer)
 
 
 def _recv_exactly(sock, n):
-    chunks = bytearray()
-    while len(chunks) < n:
-        chunk = sock.recv(min(n - len(chunks), 1 << 20))
-        if not chunk:
+    data = bytearray(n)
+    view = memoryview(data)
+    received = 0
+    while received < n:
+        got = sock.recv_into(view[received:], min(n - received, 1 << 22))
+        if not got:
             raise EOFError("connection closed")
-        chunks += chunk
-    return bytes(chunks)
+        received += got
+    return data
 
 
 def recv(sock):
-    (length,) = struct.unpack(">I", _recv_exactly(sock, 4))
-    if length > MAX_MESSAGE:
+    """Receive ``(message, buffers)``; sizes are checked before anything is allocated."""
+    length, count = struct.unpack(">II", _recv_exactly(sock, 8))
+    if length > MAX_MESSAGE or count > MAX_BUFFERS:
         raise WireError(f"message of {length} bytes is over the limit")
     try:
-        return json.loads(_recv_exactly(sock, length))
+        message = json.loads(_recv_exactly(sock, length))
     except ValueError as exc:
         raise WireError(f"not JSON: {exc}") from None
+    buffers, total = [], length
+    for _ in range(count):
+        (size,) = struct.unpack(">Q", _recv_exactly(sock, 8))
+        total += size
+        if total > MAX_MESSAGE:
+            raise WireError(f"message of {total} bytes is over the limit")
+        buffers.append(_recv_exactly(sock, size))
+    return message, buffers
 
 
-def encode(value, _depth=0):
-    """Turn a value into plain JSON data; anything else becomes a description.
+def encode(value, buffers, _depth=0):
+    """Turn a value into plain JSON data (arrays into ``buffers``); anything else becomes a description.
 
     Only exact builtin and NumPy numeric types are kept, by value: a float
     subclass with rigged comparisons arrives as the float it converts to, and
@@ -80,20 +99,20 @@ def encode(value, _depth=0):
     if isinstance(value, (float, np.floating)):
         return float(value)
     if isinstance(value, np.ndarray):
-        return _encode_array(value)
+        return _encode_array(value, buffers)
     if isinstance(value, (list, tuple)):
-        items = [encode(item, _depth + 1) for item in value]
+        items = [encode(item, buffers, _depth + 1) for item in value]
         return items if isinstance(value, list) else {"__tuple__": items}
     if isinstance(value, dict):
         if not all(type(key) is str for key in value):
             return {"__unsupported__": "dict with non-string keys"}
-        return {"__dict__": {key: encode(item, _depth + 1) for key, item in value.items()}}
+        return {"__dict__": {key: encode(item, buffers, _depth + 1) for key, item in value.items()}}
     if _is_figure(value):
-        return {"__figure__": describe_figure(value)}
+        return {"__figure__": describe_figure(value, buffers)}
     return {"__unsupported__": f"an object of type {type(value).__name__}"}
 
 
-def _encode_array(value):
+def _encode_array(value, buffers):
     import numpy as np
 
     array = np.asarray(value).view(np.ndarray)
@@ -108,20 +127,16 @@ def _encode_array(value):
             array = array.astype("<f8")
         except (TypeError, ValueError):
             return {"__unsupported__": f"an array of dtype {value.dtype}"}
-    array = np.ascontiguousarray(array)
-    return {
-        "__nd__": base64.b64encode(array.tobytes()).decode("ascii"),
-        "dtype": array.dtype.str,
-        "shape": list(array.shape),
-    }
+    buffers.append(np.ascontiguousarray(array).tobytes())
+    return {"__nd__": len(buffers) - 1, "dtype": array.dtype.str, "shape": list(array.shape)}
 
 
-def decode(data):
+def decode(data, buffers):
     """Rebuild plain data sent by ``encode``: builtins and NumPy arrays only."""
     import numpy as np
 
     if isinstance(data, list):
-        return [decode(item) for item in data]
+        return [decode(item, buffers) for item in data]
     if not isinstance(data, dict):
         return data
     if "__nd__" in data:
@@ -131,28 +146,31 @@ def decode(data):
             raise WireError("array with a dtype or shape that is not allowed")
         if not all(type(n) is int and n >= 0 for n in shape):
             raise WireError("array with a bad shape")
-        raw = base64.b64decode(data["__nd__"], validate=True)
+        index = data["__nd__"]
+        if type(index) is not int or not 0 <= index < len(buffers):
+            raise WireError("array without its buffer")
+        raw = buffers[index]
         if len(raw) != int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize:
             raise WireError("array whose size does not match its shape")
         return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
     if "__tuple__" in data:
-        return tuple(decode(item) for item in data["__tuple__"])
+        return tuple(decode(item, buffers) for item in data["__tuple__"])
     if "__dict__" in data:
-        return {str(key): decode(item) for key, item in data["__dict__"].items()}
+        return {str(key): decode(item, buffers) for key, item in data["__dict__"].items()}
     if "__figure__" in data:
-        return FigureData(_decode_untagged(data["__figure__"]))
+        return FigureData(_decode_untagged(data["__figure__"], buffers))
     if "__unsupported__" in data:
         return Unsupported(str(data["__unsupported__"]))
     raise WireError("unknown tagged object")
 
 
-def _decode_untagged(data):
+def _decode_untagged(data, buffers):
     """The plain dicts and lists of ``describe_figure``, with the tagged values inside decoded."""
     if isinstance(data, list):
-        return [_decode_untagged(item) for item in data]
+        return [_decode_untagged(item, buffers) for item in data]
     if isinstance(data, dict) and not any(str(key).startswith("__") for key in data):
-        return {str(key): _decode_untagged(item) for key, item in data.items()}
-    return decode(data)
+        return {str(key): _decode_untagged(item, buffers) for key, item in data.items()}
+    return decode(data, buffers)
 
 
 class Unsupported:
@@ -174,7 +192,7 @@ def _is_figure(value):
     return module is not None and isinstance(value, module.Figure)
 
 
-def describe_figure(fig):
+def describe_figure(fig, buffers):
     """Titles, axis labels, legend texts and the data of every line, per axes."""
     axes = []
     for ax in fig.get_axes():
@@ -186,12 +204,12 @@ def describe_figure(fig):
             "legend": [t.get_text() for t in legend.get_texts()] if legend else [],
             "lines": [
                 {"label": str(line.get_label()),
-                 "x": encode(_as_float_array(line.get_xdata())),
-                 "y": encode(_as_float_array(line.get_ydata()))}
+                 "x": encode(_as_float_array(line.get_xdata()), buffers),
+                 "y": encode(_as_float_array(line.get_ydata()), buffers)}
                 for line in ax.get_lines()
             ],
             "collections": [
-                {"label": str(c.get_label()), "offsets": encode(_as_float_array(c.get_offsets()))}
+                {"label": str(c.get_label()), "offsets": encode(_as_float_array(c.get_offsets()), buffers)}
                 for c in ax.collections
             ],
         })
@@ -586,7 +604,7 @@ def _mutated(values, snapshot):
     ]
 
 
-def _reply(conn, message, guard):
+def _reply(conn, message, guard, buffers=()):
     """Send a reply with what the guard refused so far; a reply too large to send is replaced."""
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -595,7 +613,7 @@ def _reply(conn, message, guard):
             pass
     message["blocked"] = list(guard.attempts) if guard else []
     try:
-        send(conn, message)
+        send(conn, message, buffers)
     except WireError:
         send(conn, {"status": "raised", "blocked": message["blocked"], "error": {
             "type": "ValueError", "message": "the value returned is too large to grade", "trace": []}})
@@ -612,7 +630,7 @@ def serve(conn, module_path, module_name, guard=None):
     _reply(conn, {"status": "loaded", "functions": functions}, guard)
     while True:
         try:
-            request = recv(conn)
+            request, request_buffers = recv(conn)
         except (EOFError, OSError):
             return
         name = request.get("function")
@@ -620,22 +638,24 @@ def serve(conn, module_path, module_name, guard=None):
         if not callable(function):
             _reply(conn, {"status": "missing", "function": name}, guard)
             continue
-        args = [decode(a) for a in request.get("args", [])]
-        kwargs = {k: decode(v) for k, v in request.get("kwargs", {}).items()}
+        args = [decode(a, request_buffers) for a in request.get("args", [])]
+        kwargs = {k: decode(v, request_buffers) for k, v in request.get("kwargs", {}).items()}
         before = _snapshot(args)
         FORBIDDEN_CALLS.clear()
+        buffers = []
         try:
             value = function(*args, **kwargs)
         except BaseException as exc:
             reply = {"status": "raised", "error": _describe_exception(exc, module_path)}
         else:
             try:
-                reply = {"status": "returned", "value": encode(value)}
+                reply = {"status": "returned", "value": encode(value, buffers)}
             except BaseException as exc:
+                buffers = []
                 reply = {"status": "raised", "error": _describe_exception(exc, module_path)}
         reply["mutated"] = _mutated(args, before)
         reply["forbidden"] = sorted(set(FORBIDDEN_CALLS))
-        _reply(conn, reply, guard)
+        _reply(conn, reply, guard, buffers)
 
 
 def _apply_limits(limits):

@@ -102,7 +102,7 @@ class Zygote:
         self.control = parent
         self.control.settimeout(120)
         try:
-            ready = wire.recv(self.control)
+            ready, _ = wire.recv(self.control)
         except (OSError, EOFError, wire.WireError) as exc:
             stderr = self.process.stderr.read().decode(errors="replace")[-2000:] if self.process.stderr else ""
             raise SandboxError(f"the sandbox did not start: {exc}\n{stderr}") from None
@@ -120,7 +120,7 @@ class Zygote:
             try:
                 socket.send_fds(self.control, [struct.pack(">I", len(body))], [theirs.fileno()])
                 self.control.sendall(body)
-                answer = wire.recv(self.control)
+                answer, _ = wire.recv(self.control)
             except (OSError, EOFError, wire.WireError) as exc:
                 raise SandboxError(f"the sandbox stopped answering: {exc}") from None
             finally:
@@ -163,13 +163,14 @@ class StudentModule:
     def call(self, function: str, args=(), kwargs=None, timeout: float | None = None) -> Reply:
         if not self.alive:
             return Reply("crashed", error={"message": "the process had already stopped"})
+        buffers: list = []
         message = {
             "function": function,
-            "args": [wire.encode(a) for a in args],
-            "kwargs": {k: wire.encode(v) for k, v in (kwargs or {}).items()},
+            "args": [wire.encode(a, buffers) for a in args],
+            "kwargs": {k: wire.encode(v, buffers) for k, v in (kwargs or {}).items()},
         }
         try:
-            wire.send(self.sock, message)
+            wire.send(self.sock, message, buffers)
         except OSError:
             self.kill()
             return Reply("crashed", error={"message": "the process stopped before the call"})
@@ -179,7 +180,7 @@ class StudentModule:
         start = time.monotonic()
         self.sock.settimeout(max(timeout, 0.001))
         try:
-            raw = wire.recv(self.sock)
+            raw, buffers = wire.recv(self.sock)
         except socket.timeout:
             self.kill()
             return Reply("timeout", seconds=time.monotonic() - start)
@@ -188,7 +189,7 @@ class StudentModule:
             return Reply("crashed", error={"message": str(exc)}, seconds=time.monotonic() - start)
         seconds = time.monotonic() - start
         try:
-            return _parse_reply(raw, seconds)
+            return _parse_reply(raw, buffers, seconds)
         except (wire.WireError, TypeError, ValueError, KeyError, AttributeError) as exc:
             self.kill()
             return Reply("crashed", error={"message": f"unreadable reply: {exc}"}, seconds=seconds)
@@ -218,7 +219,7 @@ class StudentModule:
     close = kill
 
 
-def _parse_reply(raw: dict, seconds: float) -> Reply:
+def _parse_reply(raw: dict, buffers: list, seconds: float) -> Reply:
     """Validate a child's reply: only the expected keys, plain types, decoded arrays."""
     status = raw["status"]
     if status not in {"loaded", "load_error", "returned", "raised", "missing"}:
@@ -231,7 +232,7 @@ def _parse_reply(raw: dict, seconds: float) -> Reply:
     } if error else {}
     return Reply(
         status=status,
-        value=wire.decode(raw["value"]) if status == "returned" else None,
+        value=wire.decode(raw["value"], buffers) if status == "returned" else None,
         error=clean_error,
         mutated=[int(i) for i in raw.get("mutated", [])],
         forbidden=[str(name)[:200] for name in raw.get("forbidden", [])][:20],
