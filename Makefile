@@ -20,8 +20,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# One file per worker (--dist loadfile): a file's tests share its scratch course or cohort.
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 demo: install
 	$(PY) -m autograder grade examples/submissions --out demo-out
