@@ -31,10 +31,10 @@ build: install
 	$(PY) -m autograder build
 
 release: install
-	$(PY) -m autograder release --out release
+	$(PY) -m autograder release --out student-bundle
 
 benchmark: install
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) demo-out release .pytest_cache
+	rm -rf $(VENV) demo-out student-bundle .pytest_cache
