@@ -228,8 +228,9 @@ def as_float(value, call: str, *, finite: bool = True) -> float:
     value = float(value)
     if finite and not math.isfinite(value):
         raise CheckFailed(f"Called {call}: it returned {value}, not a finite number. "
-                          f"Look for a log of 0 or a division by 0: a product of many small "
-                          f"densities underflows to 0, so work with sums of logs.")
+                          f"Look for a division by 0 (n - 1 is 0 when n = 1) or a log of 0 "
+                          f"(a product of many small densities underflows to 0, so work with "
+                          f"sums of logs).")
     return value
 
 
