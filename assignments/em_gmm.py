@@ -16,7 +16,7 @@ Run the public tests with ``pytest test_em_gmm.py``.
 """
 
 import numpy as np
-from scipy.special import logsumexp
+from scipy.special import logsumexp  # noqa: F401  (a stable log-sum-exp, there for you to use)
 
 #: The mixture the lesson samples from: two overlapping bells.
 TRUE_WEIGHTS = np.array([0.4, 0.6])

@@ -101,8 +101,8 @@ MUTANTS = [
            """},
            hits=frozenset({E}), says="normalises over the points"),
     Mutant("E-step returns (K, n)",
-           edits=(("return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))",
-                   "return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True)).T"),),
+           edits=(("return np.exp(log_joint - _log_sum_exp_rows(log_joint))",
+                   "return np.exp(log_joint - _log_sum_exp_rows(log_joint)).T"),),
            hits=frozenset({E}), says="transpose"),
     Mutant("E-step makes hard assignments",
            bodies={E: """
