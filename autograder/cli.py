@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import importlib.util
+import os
 import sys
 
 

@@ -207,9 +207,6 @@ class Student:
             raise CheckFailed(f"Called {text}: unexpected reply {status}.")
         return reply.value
 
-    def call_text(self, function: str, *args, **kwargs) -> str:
-        return call_text(function, args, kwargs)
-
 
 # --------------------------------------------------------------------------
 # Validating what came back

@@ -42,12 +42,6 @@ def check_label(ex: dict, result: dict) -> str:
     return f"{ex['exercise']} · {result['function']}: {result['title']}"
 
 
-STATUS_WORDS = {
-    "passed": "passed", "failed": "failed", "not_implemented": "not implemented yet",
-    "forbidden": "forbidden routine", "grader_error": "grader error",
-}
-
-
 # --------------------------------------------------------------------------
 # Gradescope's results.json
 # --------------------------------------------------------------------------

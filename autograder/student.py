@@ -26,8 +26,6 @@ from .submissions import Submission, prepare
 RECORD = "record.json"
 #: Names of OUT's own files: a student folder with one of these names gets a suffix.
 RESERVED = {"grades.csv", "summary.md", "summary.png"}
-#: Student statuses, worst last: the row says the worst thing that happened.
-STATUSES = ("graded", "incomplete", "rejected", "grader_error")
 
 
 def output_folder(out: Path, student: str) -> Path:

@@ -9,7 +9,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,11 +53,3 @@ def run_timed(command: list[str], *, cwd: Path | None = None, env: dict | None =
 def repeat_command(command: list[str], repeats: int, **kwargs) -> Sample:
     return Sample([run_timed(command, **kwargs)[0] for _ in range(repeats)])
 
-
-def repeat_call(function: Callable[[], object], repeats: int) -> Sample:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return Sample(times)
