@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .sandbox.child import FigureData, Unsupported
+from .sandbox.wire import FigureData, Unsupported
 
 #: Nodes a check may keep, and bytes of call arguments the whole worker may keep.
 MAX_NODES_PER_CHECK = 512

@@ -2,7 +2,7 @@
 the audit-hook guard: ``python -I guard_replay.py CHILD_PY CALLS MODE ROUNDS``.
 
 Started as a standalone script (like ``child.py``) so the only hook in the
-process is the one being measured. MODE is ``none``, ``guard`` (child.py's
+process is the one being measured. MODE is ``none``, ``guard`` (guard.py's
 Guard, as a graded child installs it) or ``count`` (a hook that only counts
 audit events). Prints JSON: best seconds per exercise and the event count.
 """
@@ -29,8 +29,8 @@ def main(child_path, calls_path, mode, rounds):
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
 
-    child.install_forbidden_wrappers()
-    roots = child.allowed_read_roots()
+    child.guard.install_forbidden_wrappers()
+    roots = child.guard.allowed_read_roots()
     with open(calls_path, "rb") as handle:
         jobs = pickle.load(handle)
     scratch = os.path.realpath(tempfile.mkdtemp(prefix="guard-replay-"))
@@ -43,7 +43,7 @@ def main(child_path, calls_path, mode, rounds):
     os.chdir(scratch)
     events = [0]
     if mode == "guard":
-        sys.addaudithook(child.Guard(scratch, *roots))
+        sys.addaudithook(child.guard.Guard(scratch, *roots))
     elif mode == "count":
         def count(event, args):
             events[0] += 1

@@ -12,7 +12,7 @@ from autograder import check_memo
 from autograder.build import strip_solutions
 from autograder.manifest import exercise
 from autograder.sample_cohort import solved
-from autograder.sandbox.child import FigureData, Unsupported
+from autograder.sandbox.wire import FigureData, Unsupported
 from tests.variants import apply
 
 

@@ -17,7 +17,7 @@ from solutions import em_gmm as ref
 
 from ..framework import (CheckFailed, as_array, as_dict, as_float, call_text, check, close,
                          expect_close, fmt, rng)
-from ..sandbox.child import FigureData
+from ..sandbox.wire import FigureData
 
 # A log-likelihood is a sum of n log-sum-exps: any order of summation or an
 # equivalent formula (scipy.stats.norm.logpdf, a max-shifted exp) agrees to

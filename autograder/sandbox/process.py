@@ -20,9 +20,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import child as wire
+from . import child, wire
 
-CHILD_SCRIPT = Path(wire.__file__).resolve()
+CHILD_SCRIPT = Path(child.__file__).resolve()
 
 #: Environment of the zygote: one BLAS thread per child (parallelism comes
 #: from grading several students at once) and a non-interactive plot backend.

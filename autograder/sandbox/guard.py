@@ -1,0 +1,294 @@
+"""The audit-hook layer inside a sandbox child: it tells the student what was tried.
+
+An audit hook is not a security boundary (the kernel confinement of
+``confine.py`` is what holds); this layer refuses the same things earlier,
+with a message the student can read, and records attempts so the exercise
+scores 0. It also computes the allow-list of files a child may read, which
+the kernel confinement reuses, and wraps the library routines that would do
+an exercise for the student. Imports nothing of the grader's.
+"""
+
+import os
+import sys
+
+# --------------------------------------------------------------------------
+# Library routines that would do an exercise for the student (SPEC §1).
+# --------------------------------------------------------------------------
+
+#: Names recorded while the current call runs; reset before every call.
+FORBIDDEN_CALLS = []
+
+
+def _record(name, function):
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        FORBIDDEN_CALLS.append(name)
+        return function(*args, **kwargs)
+
+    wrapper.__forbidden_wrapper__ = True
+    return wrapper
+
+
+def _wrap_module_routines(module, qualname):
+    """Record every public function, and every fit/predict of public classes, of a module."""
+    import inspect
+
+    for attr in dir(module):
+        if attr.startswith("_"):
+            continue
+        obj = getattr(module, attr)
+        if inspect.isclass(obj):
+            for method in ("fit", "fit_predict", "fit_transform", "predict", "predict_proba"):
+                found = getattr(obj, method, None)  # inherited ones too (GaussianMixture.fit)
+                if inspect.isfunction(found) and not getattr(found, "__forbidden_wrapper__", False):
+                    setattr(obj, method, _record(f"{qualname}.{attr}.{method}", found))
+        elif inspect.isfunction(obj) and not getattr(obj, "__forbidden_wrapper__", False):
+            setattr(module, attr, _record(f"{qualname}.{attr}", obj))
+
+
+class _ForbiddenModuleWatcher:
+    """Import hook: wraps sklearn.mixture / sklearn.cluster the moment they load."""
+
+    WATCHED = ("sklearn.mixture", "sklearn.cluster")
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.WATCHED:
+            return None
+        import importlib.machinery
+
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+        finally:
+            sys.meta_path.insert(0, self)
+        if spec is None or spec.loader is None:
+            return spec
+        original_exec = spec.loader.exec_module
+
+        def exec_module(module):
+            original_exec(module)
+            _wrap_module_routines(module, name)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def install_forbidden_wrappers():
+    import scipy.cluster.vq
+    import scipy.stats
+
+    norm_type = type(scipy.stats.norm)
+    norm_type.fit = _record("scipy.stats.norm.fit", norm_type.fit)
+    for name in ("kmeans", "kmeans2"):
+        setattr(scipy.cluster.vq, name, _record(f"scipy.cluster.vq.{name}",
+                                                 getattr(scipy.cluster.vq, name)))
+    for name in _ForbiddenModuleWatcher.WATCHED:
+        if name in sys.modules:
+            _wrap_module_routines(sys.modules[name], name)
+    sys.meta_path.insert(0, _ForbiddenModuleWatcher())
+
+
+# --------------------------------------------------------------------------
+# The guard: an audit hook with an allow-list of what student code may touch.
+# --------------------------------------------------------------------------
+
+#: Top-level names a submission may never import: the grader and its references.
+GRADER_PACKAGES = frozenset({"solutions", "autograder", "tests", "benchmarks", "examples"})
+#: Distributions a submission may import, with everything they depend on (found from
+#: the installed metadata, so the list holds across versions): the scientific stack,
+#: what notebook cells pull in (display helpers, widgets), and test code left in a file.
+OFFERED_DISTRIBUTIONS = ("numpy", "scipy", "matplotlib", "scikit-learn", "pandas", "sympy",
+                         "ipython", "ipywidgets", "pytest", "tqdm")
+#: System files that hold nothing of the grader's (fonts, time zones, CPU facts).
+#: (Another process's /proc/<pid> stays out of reach: it could show the grader's memory.)
+SYSTEM_READ_ROOTS = ("/usr/share/fonts", "/usr/share/zoneinfo", "/etc/localtime", "/dev/null",
+                     "/dev/urandom", "/dev/zero", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat",
+                     "/proc/loadavg", "/proc/version", "/sys/devices/system/cpu", "/sys/fs/cgroup",
+                     "/sys/devices/system/node")
+#: Audit events that only an attempt to escape would raise, with what they mean.
+REFUSED_EVENTS = {
+    "subprocess.Popen": "start a process",
+    "os.system": "start a process",
+    "os.exec": "start a process",
+    "os.posix_spawn": "start a process",
+    "os.spawn": "start a process",
+    "os.fork": "start a process",
+    "os.forkpty": "start a process",
+    "os.kill": "send a signal to another process",
+    "os.killpg": "send a signal to another process",
+    "signal.pthread_kill": "send a signal",
+    "socket.__new__": "open a network socket",
+    "socket.connect": "open a network connection",
+    "socket.bind": "open a network socket",
+    "socket.getaddrinfo": "look up a network address",
+    "socket.gethostbyname": "look up a network address",
+    "resource.setrlimit": "change its resource limits",
+    "resource.prlimit": "change its resource limits",
+    "webbrowser.open": "open a web browser",
+}
+#: Events whose first path arguments are changed on disk: allowed inside the scratch folder only.
+WRITE_EVENTS = {
+    "os.remove": 1, "os.rename": 2, "os.rmdir": 1, "os.mkdir": 1, "os.symlink": 2, "os.link": 2,
+    "os.chmod": 1, "os.chown": 1, "os.truncate": 1, "os.utime": 1, "shutil.rmtree": 1,
+    "shutil.copyfile": 2, "shutil.copymode": 2, "shutil.copystat": 2, "shutil.copytree": 2,
+    "shutil.move": 2, "os.chdir": 1,
+}
+
+
+def allowed_read_roots():
+    """Folders and files student code may read: the stdlib and the importable scientific stack.
+
+    Computed in the zygote after its warm imports. An allow-list, not a
+    deny-list: a reference anywhere else on the machine (a second clone, an
+    installed copy) is out of reach without naming it.
+    """
+    import glob
+    import sysconfig
+
+    # The base interpreter's stdlib and extension modules. Not sysconfig's "platstdlib":
+    # in a virtual environment that is the venv's lib/python3.X, which holds site-packages.
+    roots = {os.path.realpath(os.path.dirname(os.__file__))}
+    if sysconfig.get_config_var("DESTSHARED"):
+        roots.add(os.path.realpath(sysconfig.get_config_var("DESTSHARED")))
+    site_dirs = {os.path.realpath(p) for key in ("purelib", "platlib")
+                 if (p := sysconfig.get_paths().get(key))}
+    names = {name.split(".")[0] for name in sys.modules} - GRADER_PACKAGES
+    for site in site_dirs:
+        for name in names:
+            for candidate in (name, f"{name}.py", f"{name}.libs", f"{name}.dist-info"):
+                path = os.path.join(site, candidate)
+                if os.path.exists(path):
+                    roots.add(os.path.realpath(path))
+            roots.update(os.path.realpath(p) for p in glob.glob(os.path.join(site, f"{name}-*.dist-info")))
+        roots.update(os.path.realpath(p) for p in glob.glob(os.path.join(site, "*.libs")))
+    roots.update(_offered_distribution_paths())
+    here = os.path.dirname(os.path.realpath(__file__))
+    for sibling in ("child.py", "wire.py", "guard.py", "confine.py"):  # tracebacks read their lines; no secret
+        roots.add(os.path.join(here, sibling))
+    try:
+        import matplotlib
+
+        roots.add(os.path.realpath(matplotlib.get_cachedir()))
+        roots.add(os.path.realpath(matplotlib.get_data_path()))
+    except Exception:
+        pass
+    roots.update(SYSTEM_READ_ROOTS)
+    return sorted(roots), sorted(site_dirs | {os.path.dirname(r) for r in roots}), sorted(site_dirs)
+
+
+def _offered_distribution_paths():
+    """Top-level files and folders of the offered distributions and their dependencies."""
+    import re
+    from importlib import metadata
+
+    def normal(name):
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    installed = {}
+    for dist in metadata.distributions():
+        installed.setdefault(normal(dist.metadata["Name"] or ""), dist)
+    paths, seen, todo = set(), set(), list(OFFERED_DISTRIBUTIONS)
+    while todo:
+        key = normal(todo.pop())
+        if key in seen or key not in installed:
+            continue
+        seen.add(key)
+        dist = installed[key]
+        for requirement in dist.requires or []:
+            if "extra ==" not in requirement:
+                todo.append(re.match(r"[A-Za-z0-9_.\-]+", requirement).group(0))
+        tops = {file.parts[0] for file in dist.files or [] if file.parts}
+        for top in tops:
+            if top != ".." and top.split(".")[0].split("-")[0] not in GRADER_PACKAGES:
+                paths.add(os.path.realpath(dist.locate_file(top)))
+    return paths
+
+
+def _within(path, roots):
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+class Guard:
+    """Audit hook: refuses, and records, what a submission has no business doing."""
+
+    def __init__(self, scratch, read_roots, list_roots, site_dirs=()):
+        self.scratch = os.path.realpath(scratch)
+        self.read_roots = tuple(read_roots) + (self.scratch, f"/proc/{os.getpid()}")
+        self.list_roots = tuple(list_roots)
+        self.site_dirs = tuple(site_dirs)
+        self.attempts = []  # escapes: each one scores the exercise 0
+
+    def refuse(self, what, escape=True, error=PermissionError):
+        """Refuse with ``error``; an escape attempt is also recorded for the grader."""
+        if escape and what not in self.attempts and len(self.attempts) < 10:
+            self.attempts.append(what)
+        raise error(f"The grader does not allow a submission to {what}.")
+
+    def _path(self, value):
+        if isinstance(value, int) or value is None:
+            return None
+        try:
+            return os.path.realpath(os.fsdecode(value))
+        except (TypeError, ValueError):
+            return None
+
+    def check_write(self, value):
+        path = self._path(value)
+        if path is not None and not _within(path, (self.scratch,)):
+            self.refuse(f"change files outside its own folder ({path})")
+
+    def __call__(self, event, args):
+        if event == "open":
+            self._open(*args[:3])
+        elif event in ("os.listdir", "os.scandir"):
+            path = self._path(args[0] if args else None)
+            if path is not None and not _within(path, (self.scratch,) + self.list_roots) \
+                    and path not in self.list_roots:
+                self.refuse(f"list the folder {path}")
+        elif event == "import":
+            if args and str(args[0]).split(".")[0] in GRADER_PACKAGES:
+                self.refuse(f"import the grader's module {args[0]}")
+        elif event in WRITE_EVENTS:
+            for value in args[: WRITE_EVENTS[event]]:
+                self.check_write(value)
+        elif event in REFUSED_EVENTS:
+            self.refuse(REFUSED_EVENTS[event])
+        elif event.startswith("ctypes."):
+            self.refuse("call native code through ctypes")
+
+    def _open(self, value, mode=None, flags=0):
+        path = self._path(value)
+        if path is None:
+            return
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND))
+        if writing:
+            self.check_write(path)
+        elif not _within(path, self.read_roots) and os.path.exists(path):
+            package = self._site_package(path)
+            if package is not None and self._is_metadata(path):
+                return  # entry-point scans read every distribution's metadata: names only
+            if package and package not in GRADER_PACKAGES:
+                # An installed package the grader does not offer: the import fails, nothing more.
+                self.refuse(f"use the package {package}, which the grader does not offer",
+                            escape=False, error=ModuleNotFoundError)
+            self.refuse(f"read {path}")
+
+    def _is_metadata(self, path):
+        for site in self.site_dirs:
+            if path.startswith(site.rstrip("/") + "/"):
+                top = path[len(site.rstrip("/")) + 1:].split("/")[0]
+                return top.endswith((".dist-info", ".egg-info")) and not top.startswith(
+                    tuple(GRADER_PACKAGES))
+        return False
+
+    def _site_package(self, path):
+        """The top-level name of an installed package that ``path`` belongs to, if any."""
+        for site in self.site_dirs:
+            if path.startswith(site.rstrip("/") + "/"):
+                top = path[len(site.rstrip("/")) + 1:].split("/")[0]
+                return top.split("-")[0].removesuffix(".py").removesuffix(".libs")
+        return None
+
