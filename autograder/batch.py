@@ -18,12 +18,13 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .grading import all_slugs
+from .grading import all_slugs, checks_for
 from .reports import fmt_points, grades_csv, write_student_reports, write_summary
 from .sandbox import Limits
 from .student import (RECORD, ZygoteKeeper, failed_record, grade_student, grader_fingerprint,
@@ -70,18 +71,38 @@ def limits_from(options: dict) -> Limits:
 # --------------------------------------------------------------------------
 
 _KEEPER: ZygoteKeeper | None = None
+_STARTING: threading.Thread | None = None
 
 
 def _start_worker() -> None:
-    global _KEEPER
+    """Start this worker's zygote, and import the checks while it imports the scientific stack.
+
+    The zygote is a separate process: started from a thread, its start-up runs
+    in parallel with the worker's own imports instead of after them.
+    """
+    global _KEEPER, _STARTING
     _KEEPER = ZygoteKeeper()
+    _STARTING = threading.Thread(target=_start_zygote, args=(_KEEPER,), daemon=True)
+    _STARTING.start()
     # Pool workers leave through multiprocessing's exit path, which runs these (not atexit).
     multiprocessing.util.Finalize(_KEEPER, _KEEPER.close, exitpriority=10)
+    for slug in all_slugs():
+        checks_for(slug)
+
+
+def _start_zygote(keeper: ZygoteKeeper) -> None:
+    try:
+        keeper.get()
+    except Exception:  # the first student's keeper.get() tries again and reports it
+        pass
 
 
 def grade_and_write(submission: Submission, folder: Path, options: dict, grader: str) -> dict:
     """Grade one student and write their reports, then their record (the commit point)."""
-    global _KEEPER
+    global _KEEPER, _STARTING
+    if _STARTING is not None:
+        _STARTING.join()
+        _STARTING = None
     if _KEEPER is None:
         _KEEPER = ZygoteKeeper()
     record = grade_student(submission, _KEEPER, slugs=options["slugs"], limits=limits_from(options),
