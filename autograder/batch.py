@@ -230,6 +230,8 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
                                  initializer=_start_worker) as pool:
             futures = {pool.submit(grade_and_write, s, folders[s.student], options, grader): s
                        for s in pending}
+            if not attempts:  # the summary's plotting imports, while the workers grade
+                threading.Thread(target=_import_plotting, daemon=True).start()
             for future in as_completed(futures):
                 submission = futures[future]
                 try:
@@ -254,6 +256,15 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
                 progress.update(record)
         jobs = 1  # retry the survivors one at a time: a crash then hurts no one else
     return done
+
+
+def _import_plotting() -> None:
+    """Import what summary.png needs in the background: a small cohort would wait for it at the end."""
+    try:
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
+    except Exception:  # summary.png reports its own failure
+        pass
 
 
 def printable(text: str) -> str:
