@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from .escaping import escape_controls
 from .grading import all_slugs, checks_for
 from .reports import fmt_points, grades_csv, write_student_reports, write_summary
 from .sandbox import Limits
@@ -167,7 +168,7 @@ def run(args) -> int:
 def _run(args, options: dict, out: Path, scratch: Path) -> int:
     start = time.monotonic()
     try:
-        cohort = find_cohort(args.submissions, scratch, options["slugs"])
+        cohort = find_cohort(args.submissions, scratch, all_slugs())  # every file: siblings import each other
     except SubmissionsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -177,7 +178,7 @@ def _run(args, options: dict, out: Path, scratch: Path) -> int:
         print(f"error: no student folders found in {args.submissions}.", file=sys.stderr)
         return 1
     grader = grader_fingerprint(options)
-    folders = {s.student: output_folder(out, s.student) for s in cohort.submissions}
+    folders = output_folders(out, [s.student for s in cohort.submissions])
     records: dict[str, dict] = {}
     todo: list[Submission] = []
     for submission in cohort.submissions:
@@ -269,14 +270,33 @@ def _import_plotting() -> None:
 
 def printable(text: str) -> str:
     """A student id safe to print on a terminal (no escape sequences, no line breaks)."""
-    return "".join(c if c.isprintable() else "?" for c in text)
+    return escape_controls(text)
+
+
+def output_folders(out: Path, students: list[str]) -> dict[str, Path]:
+    """One distinct output folder per student, even where two ids would share one.
+
+    Ids are already distinct, but their folder names may not be: control
+    characters are written as escapes, and a file system may ignore case.
+    """
+    folders: dict[str, Path] = {}
+    used: set[str] = set()
+    for student in students:
+        folder = output_folder(out, student)
+        number = 1
+        while folder.name.casefold() in used:
+            number += 1
+            folder = output_folder(out, student).with_name(f"{output_folder(out, student).name} ({number})")
+        used.add(folder.name.casefold())
+        folders[student] = folder
+    return folders
 
 
 def print_class_table(records: list[dict], slugs: list[str], limit: int = 60) -> None:
     """The class at a glance: one line per student (the first ``limit``), then the means."""
     if not records:
         return
-    width = min(32, max(7, *(len(r["student"]) for r in records)))
+    width = min(32, max(7, *(len(printable(r["student"])) for r in records)))
     columns = [max(len(s), 6) for s in slugs]
     header = f"{'student':<{width}}  " + "  ".join(f"{s:>{w}}" for s, w in zip(slugs, columns))
     print("\n" + header + f"  {'total':>9}  status")

@@ -124,8 +124,14 @@ def _zero(check: framework.Check, status: str, message: str) -> CheckResult:
 
 
 def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
-                 limits: Limits = Limits(), budget: float = 120.0) -> ExerciseResult:
-    """Run every hidden check of exercise ``slug`` against the student's file."""
+                 limits: Limits = Limits(), budget: float = 120.0,
+                 siblings: dict[str, Path] | None = None) -> ExerciseResult:
+    """Run every hidden check of exercise ``slug`` against the student's file.
+
+    ``siblings``: the student's other exercise modules (slug -> prepared
+    ``.py``), copied beside this one so that ``from em_gmm import e_step``
+    imports the student's own ``em_gmm``; only ``slug``'s checks are run.
+    """
     find_exercise(slug)  # unknown exercise: fail loudly, it is a grader bug
     checks = checks_for(slug)
     start = time.monotonic()
@@ -141,6 +147,9 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
     try:
         student_file = scratch / f"{slug}.py"
         shutil.copyfile(module_path, student_file, follow_symlinks=False)
+        for other, path in (siblings or {}).items():
+            if other != slug and path.is_file() and not path.is_symlink():
+                shutil.copyfile(path, scratch / f"{other}.py", follow_symlinks=False)
         session = Session(zygote, student_file, scratch, slug, limits, budget)
         if session.blocked:
             return _blocked(slug, checks, session, start)

@@ -17,6 +17,7 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
+from .escaping import block_text, escape_controls
 from .student import write_atomic
 
 MAX_MESSAGE_LINES = 15
@@ -31,8 +32,8 @@ def fmt_points(value: float) -> str:
 
 
 def short(text: str, lines: int = MAX_MESSAGE_LINES, chars: int = MAX_MESSAGE_CHARS) -> str:
-    """The first lines of a message or an output: enough to see the mistake."""
-    text = text.rstrip()
+    """The first lines of a message or an output: enough to see the mistake (controls escaped)."""
+    text = block_text(text).rstrip()
     cut = text.splitlines()
     kept = "\n".join(cut[:lines])[:chars]
     return kept + ("\n[... cut ...]" if len(kept) < len(text) else "")
@@ -75,14 +76,15 @@ def overview_text(record: dict) -> str:
     """What a student reads above the checks: score per exercise, notes, their printed output."""
     lines = [f"Score: {fmt_points(record['points'])} / {fmt_points(record['max_points'])}"]
     if record.get("rejected"):
-        lines.append(record["rejected"])
-    lines += record.get("notes", [])
+        lines.append(escape_controls(record["rejected"]))
+    lines += [f"Problem: {escape_controls(f)}" for f in record.get("flags", [])]
+    lines += [escape_controls(n) for n in record.get("notes", [])]
     for ex in record["exercises"]:
         lines.append(f"{ex['exercise']}: {fmt_points(ex['points'])} / {fmt_points(ex['max_points'])}"
                      + (f" ({ex['status'].replace('_', ' ')})" if ex["status"] != "graded" else ""))
         if ex["message"] and ex["status"] != "graded":
             lines.append("  " + short(ex["message"], lines=6).replace("\n", "\n  "))
-        lines += [f"  note: {n}" for n in ex.get("notes", [])]
+        lines += [f"  note: {escape_controls(n)}" for n in ex.get("notes", [])]
         if ex.get("output"):
             lines.append(f"  what your {ex['exercise']} code printed (first lines):")
             lines.append("    " + short(ex["output"], lines=20, chars=MAX_OUTPUT_CHARS).replace("\n", "\n    "))
@@ -99,11 +101,13 @@ _MD_SPECIAL = re.compile(r"([\\`*<>\[\]|])")
 
 
 def md_escape(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """One line of Markdown showing ``text`` literally (controls escaped, markup defused)."""
+    return _MD_SPECIAL.sub(r"\\\1", escape_controls(text))
 
 
 def fenced(text: str, indent: str = "") -> str:
     """A fenced block longer than any backtick run inside, so nothing escapes it."""
+    text = block_text(text)
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     body = "\n".join(indent + line for line in text.splitlines())
@@ -115,6 +119,7 @@ def feedback_markdown(record: dict) -> str:
            f"**Score: {fmt_points(record['points'])} / {fmt_points(record['max_points'])}**", ""]
     if record.get("rejected"):
         out += [md_escape(record["rejected"]), ""]
+    out += [f"- Problem: {md_escape(f)}" for f in record.get("flags", [])]
     out += [f"- {md_escape(n)}" for n in record.get("notes", [])]
     out += ["These checks run your functions on hidden data that the public tests do not use. "
             "Each failed check says what was called, what came back, what was expected, and "
@@ -152,11 +157,17 @@ pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; white-space: pre-w
 
 
 def feedback_html(record: dict) -> str:
-    e = html.escape
+    def e(text: str) -> str:
+        return html.escape(escape_controls(text))
+
+    def pre(text: str) -> str:
+        return html.escape(block_text(text))
+
     body = [f"<h1>Feedback for {e(record['student'])}</h1>",
             f"<p class='score'>Score: {fmt_points(record['points'])} / {fmt_points(record['max_points'])}</p>"]
     if record.get("rejected"):
         body.append(f"<p>{e(record['rejected'])}</p>")
+    body += [f"<p class='note'>Problem: {e(f)}</p>" for f in record.get("flags", [])]
     body += [f"<p class='note'>{e(n)}</p>" for n in record.get("notes", [])]
     body.append("<p class='note'>These checks run your functions on hidden data that the public tests "
                 "do not use. Each failed check says what was called, what came back, what was expected, "
@@ -166,14 +177,14 @@ def feedback_html(record: dict) -> str:
         body.append(f"<h2>{number}. {e(ex['title'])}{source}: "
                     f"{fmt_points(ex['points'])} / {fmt_points(ex['max_points'])}</h2>")
         if ex["status"] != "graded" and ex["message"]:
-            body.append(f"<pre>{e(short(ex['message']))}</pre>")
+            body.append(f"<pre>{pre(short(ex['message']))}</pre>")
         body += [f"<p class='note'>Note: {e(n)}</p>" for n in ex.get("notes", [])]
         rows = []
         for result in ex["results"]:
             passed = result["status"] == "passed"
             detail = ""
             if not passed and result["message"] and ex["status"] == "graded":
-                detail = f"<pre>{e(short(result['message']))}</pre>"
+                detail = f"<pre>{pre(short(result['message']))}</pre>"
             rows.append(
                 f"<tr class='{'passed' if passed else 'failed'}'><td class='mark'>{'✔' if passed else '✘'}</td>"
                 f"<td class='points'>{fmt_points(result['points'])}/{fmt_points(result['max_points'])}</td>"
@@ -181,7 +192,7 @@ def feedback_html(record: dict) -> str:
         body.append("<table>" + "".join(rows) + "</table>")
         if ex.get("output"):
             body.append("<details><summary>What your code printed (first lines)</summary>"
-                        f"<pre>{e(short(ex['output'], lines=20, chars=MAX_OUTPUT_CHARS))}</pre></details>")
+                        f"<pre>{pre(short(ex['output'], lines=20, chars=MAX_OUTPUT_CHARS))}</pre></details>")
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>Feedback: {e(record['student'])}</title><style>{HTML_STYLE}</style></head>"
             "<body>\n" + "\n".join(body) + "\n</body></html>\n")
@@ -200,7 +211,9 @@ def write_student_reports(folder: Path, record: dict) -> None:
 # --------------------------------------------------------------------------
 
 def spreadsheet_safe(text: str) -> str:
-    """Text a spreadsheet shows as text: a leading ' defuses a formula (=, +, -, @)."""
+    """Text a spreadsheet shows as text, on one line: controls escaped, a leading ' defuses a
+    formula (=, +, -, @)."""
+    text = escape_controls(text)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
@@ -283,7 +296,7 @@ def summary_markdown(records: list[dict], slugs: list[str], folders: dict[str, s
     if errors:
         out += ["", "## Grader errors (not the students' fault: look at these checks)", ""]
         out += [f"- {s['exercise']} · {s['name']}: {s['grader_errors']} student(s)" for s in errors]
-    attention = [r for r in records if r["status"] != "graded"]
+    attention = [r for r in records if r["status"] != "graded" or r["problems"]]
     if attention:
         out += ["", "## Students to look at", "", "| student | status | problems |", "| --- | --- | --- |"]
         for r in attention:

@@ -17,11 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from .escaping import escape_controls
 from .framework import CheckResult
-from .grading import ExerciseResult, checks_for, grade_module
+from .grading import ExerciseResult, all_slugs, checks_for, grade_module
 from .manifest import ROOT, exercise
 from .sandbox import Limits, SandboxError, Zygote
-from .submissions import Submission, prepare
+from .submissions import PreparedFile, Submission, prepare
 
 RECORD = "record.json"
 #: Names of OUT's own files: a student folder with one of these names gets a suffix.
@@ -29,8 +30,9 @@ RESERVED = {"grades.csv", "summary.md", "summary.png"}
 
 
 def output_folder(out: Path, student: str) -> Path:
-    """``OUT/<student>/``: the id as it is, unless it would clash with OUT's own files."""
-    name = student
+    """``OUT/<student>/``: the id with its control characters escaped (no line break or
+    terminal escape in a folder name), suffixed if it would clash with OUT's own files."""
+    name = escape_controls(student)
     if name.lower() in RESERVED or name in ("", ".", ".."):
         name = f"{name} (student)"
     return out / name
@@ -120,33 +122,53 @@ class ZygoteKeeper:
             self.zygote = None
 
 
+def prepare_all(submission: Submission, slugs, scratch: Path) -> dict[str, PreparedFile | Exception]:
+    """Every exercise file of the student as a module under ``scratch`` (or why it is not one)."""
+    prepared: dict[str, PreparedFile | Exception] = {}
+    for slug in slugs:
+        try:
+            prepared[slug] = prepare(submission, slug, scratch / slug)
+        except Exception as exc:  # unreadable file on disk: say so, grade the rest
+            prepared[slug] = exc
+    return prepared
+
+
 def grade_exercise(submission: Submission, slug: str, keeper: ZygoteKeeper, scratch: Path, *,
-                   limits: Limits, budget: float) -> dict:
-    """One exercise of one student, as a plain dict (never raises)."""
-    try:
-        prepared = prepare(submission, slug, scratch / slug)
-    except Exception as exc:  # unreadable file on disk: say so, grade the rest
-        result = _zero_result(slug, "unreadable", f"Your file for {slug} could not be read ({exc}).")
-        prepared = None
+                   limits: Limits, budget: float,
+                   prepared: dict[str, PreparedFile | Exception] | None = None) -> dict:
+    """One exercise of one student, as a plain dict (never raises).
+
+    ``prepared``: the student's files already made modules (``prepare_all``);
+    the other exercises' modules sit beside this one so the student's files
+    can import each other.
+    """
+    if prepared is None:
+        prepared = prepare_all(submission, [slug], scratch)
+    mine = prepared[slug]
+    siblings = {other: p.module for other, p in prepared.items()
+                if other != slug and isinstance(p, PreparedFile) and p.module is not None}
+    if isinstance(mine, Exception):
+        result = _zero_result(slug, "unreadable", f"Your file for {slug} could not be read ({mine}).")
+        mine = None
+    elif mine.status:
+        result = _zero_result(slug, mine.status, mine.message)
     else:
-        if prepared.status:
-            result = _zero_result(slug, prepared.status, prepared.message)
-        else:
-            result = None
-            for attempt in range(2):
-                try:
-                    result = grade_module(slug, prepared.module, keeper.get(), limits=limits, budget=budget)
-                    break
-                except SandboxError as exc:
-                    keeper.restart()
-                    result = _grader_error(slug, exc)
-                except Exception as exc:
-                    result = _grader_error(slug, exc)
-                    break
+        result = None
+        for attempt in range(2):
+            try:
+                result = grade_module(slug, mine.module, keeper.get(), limits=limits, budget=budget,
+                                      siblings=siblings)
+                break
+            except SandboxError as exc:
+                keeper.restart()
+                result = _grader_error(slug, exc)
+            except Exception as exc:
+                result = _grader_error(slug, exc)
+                break
     data = result.to_dict()
     data["title"] = exercise(slug).title
-    data["source"] = prepared.source if prepared else ""
-    data["notes"] = list(prepared.notes) if prepared else []
+    data["source"] = mine.source if mine else ""
+    data["notes"] = list(mine.notes) if mine else []
     if any(r.status == "grader_error" for r in result.results) and data["status"] == "graded":
         data["status"] = "grader_error"
     return data
@@ -158,24 +180,37 @@ def grade_student(submission: Submission, keeper: ZygoteKeeper, *, slugs: list[s
     start = time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="student-"))
     try:
-        exercises = [grade_exercise(submission, slug, keeper, scratch, limits=limits, budget=budget)
+        every = list(dict.fromkeys([*slugs, *all_slugs()]))  # siblings of an exercise not graded too
+        prepared = prepare_all(submission, every, scratch)
+        exercises = [grade_exercise(submission, slug, keeper, scratch, limits=limits, budget=budget,
+                                    prepared=prepared)
                      for slug in slugs]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return make_record(submission.student, exercises, fingerprint=submission.fingerprint(),
                        grader=grader, notes=submission.notes, rejected=submission.rejected,
+                       flags=submission.flags, gradable=any(s in submission.files for s in slugs),
                        seconds=time.monotonic() - start)
 
 
+#: Status of a student none of whose files could be read (every one missing or refused).
+NO_GRADABLE_FILE = "no gradable file"
+
+
 def make_record(student: str, exercises: list[dict], *, fingerprint: str, grader: str,
-                notes: list[str] = (), rejected: str = "", seconds: float = 0.0) -> dict:
-    problems = [f"{e['exercise']}: {e['status'].replace('_', ' ')}" for e in exercises
-                if e["status"] != "graded"]
-    if rejected:
+                notes: list[str] = (), rejected: str = "", flags: list[str] = (),
+                gradable: bool = True, seconds: float = 0.0) -> dict:
+    """The record of one student. ``flags``: problems found before grading (files ignored,
+    colliding ids, refused zip entries), listed first in grades.csv's problems column."""
+    problems = list(flags) + [f"{e['exercise']}: {e['status'].replace('_', ' ')}" for e in exercises
+                              if e["status"] != "graded"]
+    if not gradable:
+        status = NO_GRADABLE_FILE
+    elif rejected:
         status = "rejected"
     elif any(e["status"] == "grader_error" for e in exercises):
         status = "grader_error"
-    elif problems:
+    elif any(e["status"] != "graded" for e in exercises):
         status = "incomplete"
     else:
         status = "graded"
@@ -187,6 +222,7 @@ def make_record(student: str, exercises: list[dict], *, fingerprint: str, grader
         "max_points": round(sum(e["max_points"] for e in exercises), 6),
         "exercises": exercises,
         "notes": list(notes),
+        "flags": list(flags),
         "rejected": rejected,
         "fingerprint": fingerprint,
         "grader": grader,
@@ -202,4 +238,4 @@ def failed_record(submission: Submission, slugs: list[str], reason: str, grader:
         data.update(title=exercise(slug).title, source="", notes=[])
         exercises.append(data)
     return make_record(submission.student, exercises, fingerprint=submission.fingerprint(),
-                       grader=grader, notes=submission.notes)
+                       grader=grader, notes=submission.notes, flags=submission.flags)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .notebook_code import NotebookError, notebook_code
+from .stubs import is_untouched_stub
 
 #: Folders that are never students (OS and Jupyter litter).
 IGNORED_NAMES = {"__MACOSX", ".ipynb_checkpoints", "__pycache__", ".git"}
@@ -44,6 +45,8 @@ class Submission:
     problems: dict[str, str] = field(default_factory=dict)  # slug -> why the file is refused
     notes: list[str] = field(default_factory=list)
     rejected: str = ""  # non-empty: nothing of this submission is graded, for this reason
+    flags: list[str] = field(default_factory=list)  # for grades.csv's problems column (and the student)
+    folder_name: str = ""  # the folder's name as found (the id is its NFC form)
 
     def fingerprint(self) -> str:
         """Content hash of what is graded: file names and bytes, plus any refusal."""
@@ -54,6 +57,8 @@ class Submission:
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         for slug in sorted(self.problems):
             digest.update(f"problem\0{slug}\0{self.problems[slug]}\0".encode())
+        for flag in self.flags:
+            digest.update(f"flag\0{flag}\0".encode())
         digest.update(f"rejected\0{self.rejected}".encode())
         return digest.hexdigest()
 
@@ -71,25 +76,35 @@ class Cohort:
 def find_cohort(source: Path, scratch: Path, slugs: list[str]) -> Cohort:
     """Every student of ``source`` (a folder or a .zip), sorted by id.
 
-    A zip is unpacked (safely) under ``scratch``.
+    A zip is unpacked (safely) under ``scratch``. Every student the zip
+    names gets a submission, even one none of whose entries could be unpacked.
     """
     source = Path(source)
     if source.is_file() and zipfile.is_zipfile(source):
         unpacked = scratch / "unzipped"
         unsafe = extract_zip(source, unpacked)
         root = _unwrap(unpacked, slugs)
+        prefix = root.relative_to(unpacked)
         cohort = _find_in_folder(root, slugs)
-        _attribute_unsafe_entries(cohort, unsafe, root.relative_to(unpacked))
+        _add_unpacked_nothing(cohort, _zip_names(source), prefix)
+        _attribute_unsafe_entries(cohort, unsafe, prefix)
+        _separate_colliding_ids(cohort)
         return cohort
     if source.is_file():
         raise SubmissionsError(f"{source} is neither a folder of student folders nor a .zip of them.")
     if not source.is_dir():
         raise SubmissionsError(f"{source} does not exist.")
-    return _find_in_folder(source, slugs)
+    cohort = _find_in_folder(source, slugs)
+    _separate_colliding_ids(cohort)
+    return cohort
 
 
 def _visible(entry: os.DirEntry) -> bool:
-    return not entry.name.startswith(".") and entry.name not in IGNORED_NAMES
+    return _visible_name(entry.name)
+
+
+def _visible_name(name: str) -> bool:
+    return not name.startswith(".") and name not in IGNORED_NAMES
 
 
 def _find_in_folder(root: Path, slugs: list[str]) -> Cohort:
@@ -119,13 +134,82 @@ def student_id(folder_name: str) -> str:
     return unicodedata.normalize("NFC", folder_name)
 
 
+def _separate_colliding_ids(cohort: Cohort) -> None:
+    """Folders whose names differ only in Unicode normalisation: keep both, under distinct ids.
+
+    Each gets its NFC name plus a number, in the order of the raw names, and
+    a problem line naming both spellings so staff can tell which is which.
+    """
+    by_id: dict[str, list[Submission]] = {}
+    for submission in cohort.submissions:
+        by_id.setdefault(submission.student, []).append(submission)
+    taken = set(by_id)
+    for common, group in by_id.items():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda s: s.folder_name)
+        spellings = ", ".join(ascii(s.folder_name) for s in group)
+        for number, submission in enumerate(group, start=1):
+            candidate = f"{common} ({number})"
+            while candidate in taken:
+                candidate += "'"
+            taken.add(candidate)
+            submission.student = candidate
+        ids = ", ".join(repr(s.student) for s in group)
+        for submission in group:
+            submission.flags.append(
+                f"{len(group)} student folders are named {common!r} once their Unicode is normalised "
+                f"(the names are spelled {spellings}); each was graded on its own, as {ids}: "
+                f"check which student is which.")
+    cohort.submissions.sort(key=lambda s: (s.student.casefold(), s.student))
+
+
+def _read_code(path: Path) -> str | None:
+    """The code of an exercise file, as grading would read it (None: too big or not readable)."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        data = path.read_bytes()
+        if path.name.lower().endswith(".ipynb"):
+            return notebook_code(data)[0]
+        return data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    except (OSError, NotebookError):
+        return None
+
+
+def _choose(slug: str, candidates: list[tuple[int, int, str, Path]]) -> tuple[Path, str]:
+    """Which of several files for one exercise is graded, and the problem line saying so.
+
+    The rule (README, "Which file is graded"): a file with work in it beats
+    an untouched stub; among equals, the one nearest the top of the folder,
+    then the ``.py`` before the ``.ipynb``, then by name.
+    """
+    candidates = sorted(candidates)
+    untouched = {}
+    for candidate in candidates:
+        code = _read_code(candidate[3])
+        untouched[candidate[2]] = code is not None and is_untouched_stub(code, slug)
+    ordered = sorted(candidates, key=lambda c: (untouched[c[2]],) + c[:3])
+    chosen, others = ordered[0], ordered[1:]
+    described = ", ".join(f"{c[2]}{' (the untouched stub)' if untouched[c[2]] else ''}" for c in others)
+    if untouched[chosen[2]]:
+        why = "every one of them is the untouched stub"
+    elif all(untouched[c[2]] for c in others):
+        why = "it is the only one with work in it"
+    else:
+        why = ("more than one has work in it: the one nearest the top of your folder is graded, "
+               "the .py before the .ipynb; hand in one file per exercise")
+    return chosen[3], f"{slug}: graded {chosen[2]}, ignored {described} ({why})."
+
+
 def find_student_files(folder: Path, slugs: list[str], student: str | None = None,
                        depth: int = 2) -> Submission:
     """The exercise files of one student folder.
 
-    Files directly in the folder win; otherwise the first match one or two
-    levels down (nbgrader's ``<assignment>/`` folder, or a folder the student
-    zipped). Names match without regard to case; ``.py`` wins over ``.ipynb``.
+    Files directly in the folder, or one or two levels down (nbgrader's
+    ``<assignment>/`` folder, or a folder the student zipped). Names match
+    without regard to case. When several files answer one exercise,
+    ``_choose`` picks one and every file left out is a problem line.
     """
     found: dict[str, list[tuple[int, int, str, Path]]] = {slug: [] for slug in slugs}
     links: list[str] = []
@@ -151,21 +235,21 @@ def find_student_files(folder: Path, slugs: list[str], student: str | None = Non
                 walk(Path(entry.path), level + 1)
 
     walk(folder, 0)
-    submission = Submission(student if student is not None else student_id(folder.name), folder)
+    submission = Submission(student if student is not None else student_id(folder.name), folder,
+                            folder_name=folder.name)
     for slug, candidates in found.items():
-        if not candidates:
-            continue
-        candidates.sort()
-        submission.files[slug] = candidates[0][3]
-        if len(candidates) > 1:
-            others = ", ".join(c[2] for c in candidates[1:])
-            submission.notes.append(f"Several files for {slug}: graded {candidates[0][2]}, "
-                                    f"ignored {others}.")
+        if len(candidates) == 1:
+            submission.files[slug] = candidates[0][3]
+        elif candidates:
+            submission.files[slug], problem = _choose(slug, candidates)
+            submission.flags.append(problem)
     for relative in links:
         slug = wanted[Path(relative).name.lower()][0]
         if slug not in submission.files:
             submission.problems[slug] = (f"{relative} is a symbolic link, not a file: submit the "
                                          f"file itself.")
+        else:
+            submission.flags.append(f"{slug}: ignored {relative} (a symbolic link, not a file).")
     return submission
 
 
@@ -260,23 +344,48 @@ def _unwrap(unpacked: Path, slugs: list[str]) -> Path:
     return unpacked
 
 
+def _zip_names(archive: Path) -> list[str]:
+    with zipfile.ZipFile(archive) as zf:
+        return zf.namelist()
+
+
+def _entry_owner(name: str, prefix: PurePosixPath) -> tuple[str | None, tuple[str, ...]]:
+    """The student folder a zip entry belongs to (None: none), and its path inside that folder."""
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if parts[: len(prefix.parts)] == prefix.parts:
+        parts = parts[len(prefix.parts):]
+    if len(parts) > 2 and parts[0] == "submitted":  # nbgrader: submitted/<student>/...
+        parts = parts[1:]
+    if len(parts) < 2 or parts[0] in ("/", "..") or not _visible_name(parts[0]):
+        return None, parts
+    return parts[0], parts[1:]
+
+
+def _add_unpacked_nothing(cohort: Cohort, names: list[str], prefix: PurePosixPath) -> None:
+    """A student folder the zip names but of which nothing was unpacked still gets a submission."""
+    known = {s.folder_name for s in cohort.submissions}
+    for name in names:
+        owner, _ = _entry_owner(name, prefix)
+        if owner is not None and owner not in known:
+            known.add(owner)
+            cohort.submissions.append(Submission(student_id(owner), None, folder_name=owner))
+
+
 def _attribute_unsafe_entries(cohort: Cohort, unsafe: dict[str, str], prefix: PurePosixPath) -> None:
     """A refused entry inside a student's folder rejects that student; others are noted."""
-    by_folder = {s.folder.name: s for s in cohort.submissions if s.folder is not None}
+    by_folder = {s.folder_name: s for s in cohort.submissions}
     for name, reason in unsafe.items():
-        parts = PurePosixPath(name.replace("\\", "/")).parts
-        if parts[: len(prefix.parts)] == prefix.parts:
-            parts = parts[len(prefix.parts):]
-        owner = by_folder.get(parts[0]) if parts and parts[0] not in ("/", "..") else None
-        if parts and parts[0] == "submitted" and len(parts) > 1:
-            owner = by_folder.get(parts[1])
+        owner_name, inside = _entry_owner(name, prefix)
+        owner = by_folder.get(owner_name) if owner_name is not None else None
         if owner is None:
             cohort.notes.append(f"Zip entry {name!r} {reason}; it was not unpacked.")
-        elif "MB" in reason and ".." not in parts and not reason.startswith("is a symbolic"):
-            owner.notes.append(f"{'/'.join(parts[1:])} {reason}; it was not unpacked.")
-            _refuse_oversized(owner, parts[-1], reason)
+            continue
+        owner.flags.append(f"zip entry {'/'.join(inside)!r} {reason}; it was not unpacked.")
+        if "MB" in reason and ".." not in inside and not reason.startswith("is a symbolic"):
+            owner.notes.append(f"{'/'.join(inside)} {reason}; it was not unpacked.")
+            _refuse_oversized(owner, inside[-1], reason)
         else:
-            owner.rejected = (f"Your submission was not graded: its entry {'/'.join(parts[1:])!r} "
+            owner.rejected = (f"Your submission was not graded: its entry {'/'.join(inside)!r} "
                               f"{reason}. Resubmit your files in a plain folder.")
 
 

@@ -223,5 +223,50 @@ def test_looping_and_memory_hungry_functions_cost_only_their_checks(tmp_path):
 def test_student_ids_cannot_drive_the_terminal():
     from autograder.batch import printable
 
-    assert printable("ann\x1b[2J\nrm") == "ann?[2J?rm"
+    assert printable("ann\x1b[2J\nrm") == "ann\\x1b[2J\\nrm"
     assert printable("José Ñúñez") == "José Ñúñez"
+
+
+def test_cohort_bookkeeping_and_file_resolution_end_to_end(tmp_path):
+    """One zip: the released bundle handed back (untouched stubs beside completed notebooks), a
+    kmeans.py importing the student's own em_gmm, two ids equal once normalised, an id with a
+    line break, and a student none of whose entries could be unpacked: every one gets its row."""
+    slugs = ["gaussian_mle", "mse_nll", "em_gmm", "kmeans"]
+    entries = {}
+    for slug in slugs:
+        entries[f"bundle/{slug}.py"] = sample_cohort.stub(slug)
+        entries[f"bundle/{slug}.ipynb"] = sample_cohort.as_notebook(sample_cohort.solved(slug), slug)
+    entries["sib/em_gmm.py"] = sample_cohort.solved("em_gmm") + "\nOWNER = 'the student'\n"
+    entries["sib/kmeans.py"] = ("from em_gmm import OWNER, e_step\nassert OWNER == 'the student'\n"
+                                + sample_cohort.solved("kmeans"))
+    entries["Jos\u00e9/kmeans.py"] = sample_cohort.solved("kmeans")
+    entries["Jose\u0301/kmeans.py"] = sample_cohort.stub("kmeans")
+    entries["eve\n# Top marks/kmeans.py"] = sample_cohort.solved("kmeans")
+    archive = tmp_path / "cohort.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, text in entries.items():
+            zf.writestr(name, text)
+        zf.writestr("zed/../../escaped.py", "x = 1\n")
+        link = zipfile.ZipInfo("zed/kmeans.py")
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, "/etc/passwd")
+    out = tmp_path / "out"
+    result = grade(archive, "--out", out, "--jobs", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(out / "grades.csv", encoding="utf-8", newline="") as handle:
+        table = {row["student"]: row for row in csv.DictReader(handle)}
+    assert len(table) == 6 and all("\n" not in s for s in table)
+    bundle = table["bundle"]
+    assert (bundle["total"], bundle["status"]) == ("71", "graded")
+    for slug in slugs:
+        assert f"{slug}: graded {slug}.ipynb, ignored {slug}.py (the untouched stub)" in bundle["problems"]
+    assert (table["sib"]["em_gmm"], table["sib"]["kmeans"]) == ("22", "15")
+    assert table["Jos\u00e9 (1)"]["kmeans"] != table["Jos\u00e9 (2)"]["kmeans"]
+    assert all("normalised" in table[f"Jos\u00e9 ({n})"]["problems"] for n in (1, 2))
+    assert table["eve\\n# Top marks"]["kmeans"] == "15"
+    assert table["zed"]["status"] == "no gradable file" and "zip entry" in table["zed"]["problems"]
+    assert (out / "eve\\n# Top marks" / "feedback.md").exists() and (out / "zed" / "feedback.md").exists()
+    assert "\n# Top marks" not in (out / "summary.md").read_text(encoding="utf-8")
+    assert "\n# Top marks" not in result.stdout
+    feedback = (out / "bundle" / "feedback.md").read_text(encoding="utf-8")
+    assert feedback.count("ignored gaussian_mle.py") == 1

@@ -74,3 +74,41 @@ def test_summary_ranks_the_most_failed_check_first():
     assert checks.index("update_centers") < checks.index("assign_clusters")
     assert "0/3 | 0%" in checks and "It is the median" in checks
     assert summary_png(records)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+HOSTILE_ID = "ann\n# Full marks\x1b[2J\r\t\u202eexe.txt\x85"
+
+
+def test_control_characters_are_escaped_in_every_report():
+    from autograder.batch import printable
+
+    rec = record(student=HOSTILE_ID, message="line one\nline two \x1b[31mred\u202e", output="a\x1b[2Jb\nc")
+    rec["flags"] = ["kmeans: ignored kmeans\n.ipynb"]
+    rec["problems"] = "; ".join(rec["flags"])
+    shown = "ann\\n# Full marks\\x1b[2J\\r\\t\\u202eexe.txt\\x85"
+    assert printable(HOSTILE_ID) == shown
+    text = grades_csv([rec], ["kmeans"], {HOSTILE_ID: HOSTILE_ID + "/feedback.md"})
+    assert text.count("\n") == 2  # the header and one row, whatever the id holds
+    [row] = list(csv.DictReader(io.StringIO(text)))
+    assert row["student"] == shown and row["feedback"] == shown + "/feedback.md"
+    assert row["problems"].startswith("kmeans: ignored kmeans\\n.ipynb")
+    for page in (feedback_markdown(rec), summary_markdown([rec], ["kmeans"], {}), feedback_html(rec),
+                 results_json(rec)["output"], "".join(t["output"] for t in results_json(rec)["tests"])):
+        for c in "\x1b\r\u202e\x85":
+            assert c not in page
+    md = feedback_markdown(rec)
+    assert "# Feedback for ann\\\\n# Full marks" in md and "\n# Full marks" not in md
+    assert "line one\n  line two \\x1b[31mred\\u202e" in md  # messages keep their lines
+    summary = summary_markdown([rec], ["kmeans"], {})
+    assert "\n# Full marks" not in summary and "Students to look at" in summary
+    assert "Problem: kmeans: ignored kmeans\\n.ipynb" in feedback_html(rec)
+
+
+def test_output_folders_are_distinct_and_free_of_controls(tmp_path):
+    from autograder.batch import output_folders
+
+    folders = output_folders(tmp_path, ["ann\nx", "ann\\nx", "Bo", "bo", "grades.csv"])
+    names = [f.name for f in folders.values()]
+    assert len(set(n.casefold() for n in names)) == 5
+    assert all("\n" not in n for n in names) and folders["ann\nx"].name == "ann\\nx"
+    assert folders["grades.csv"] != tmp_path / "grades.csv"

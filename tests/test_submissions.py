@@ -49,7 +49,8 @@ def test_files_in_a_subfolder_case_and_py_over_ipynb(tmp_path):
     [sub] = find_cohort(tmp_path / "c", tmp_path / "s", SLUGS).submissions
     assert sub.files["gaussian_mle"].name == "Gaussian_MLE.py"
     assert sub.files["kmeans"].name == "kmeans.ipynb"
-    assert any("ignored" in n for n in sub.notes)
+    assert sub.flags == ["gaussian_mle: graded work/Gaussian_MLE.py, ignored work/gaussian_mle.ipynb "
+                         "(the untouched stub) (every one of them is the untouched stub)."]
 
 
 def test_nbgrader_submitted_layout(tmp_path):
@@ -198,3 +199,113 @@ def test_not_a_cohort(tmp_path):
         find_cohort(tmp_path / "grades.txt", tmp_path / "s", SLUGS)
     with pytest.raises(SubmissionsError):
         find_cohort(tmp_path / "nowhere", tmp_path / "s", SLUGS)
+
+
+# --------------------------------------------------------------------------
+# Ids, and students the zip names but nothing of whom could be unpacked
+# --------------------------------------------------------------------------
+
+def test_ids_differing_only_in_normalisation_are_both_kept_and_flagged(tmp_path):
+    composed, decomposed = "Jos\u00e9", "Jose\u0301"
+    write(tmp_path / "c" / composed / "kmeans.py", "x = 1\n")
+    write(tmp_path / "c" / decomposed / "kmeans.py", "x = 2\n")
+    write(tmp_path / "c" / "ann" / "kmeans.py", "x = 3\n")
+    cohort = find_cohort(tmp_path / "c", tmp_path / "s", SLUGS)
+    ids = [s.student for s in cohort.submissions]
+    assert len(set(ids)) == 3 and "ann" in ids
+    twins = [s for s in cohort.submissions if s.student != "ann"]
+    assert {s.student for s in twins} == {"Jos\u00e9 (1)", "Jos\u00e9 (2)"}
+    assert {s.files["kmeans"].read_text() for s in twins} == {"x = 1\n", "x = 2\n"}
+    for twin in twins:
+        assert len(twin.flags) == 1 and "normalised" in twin.flags[0] and "'Jose\\u0301'" in twin.flags[0]
+    assert not next(s for s in cohort.submissions if s.student == "ann").flags
+
+
+def test_nfd_folder_name_alone_becomes_its_nfc_id(tmp_path):
+    write(tmp_path / "c" / "Zoe\u0308" / "kmeans.py", "x = 1\n")
+    [sub] = find_cohort(tmp_path / "c", tmp_path / "s", SLUGS).submissions
+    assert sub.student == "Zo\u00eb" and not sub.flags
+
+
+def test_student_whose_zip_entries_were_all_refused_still_has_a_submission(tmp_path):
+    from autograder.student import NO_GRADABLE_FILE, make_record
+
+    archive = make_zip(tmp_path / "c.zip", {
+        "ann/kmeans.py": "x = 1\n",
+        "zed/../../kmeans.py": "boom\n",
+        "zed/em_gmm.py@link": "/etc/passwd",
+    })
+    cohort = find_cohort(archive, tmp_path / "s", SLUGS)
+    by_id = {s.student: s for s in cohort.submissions}
+    assert set(by_id) == {"ann", "zed"}
+    zed = by_id["zed"]
+    assert zed.folder is None and not zed.files and zed.rejected
+    assert len(zed.flags) == 2 and all("zip entry" in f for f in zed.flags)
+    exercises = [{"exercise": slug, "status": prepare(zed, slug, tmp_path / "m").status, "points": 0.0,
+                  "max_points": 1.0} for slug in SLUGS]
+    record = make_record("zed", exercises, fingerprint="", grader="", flags=zed.flags,
+                         rejected=zed.rejected, gradable=bool(zed.files))
+    assert record["status"] == NO_GRADABLE_FILE and "zip entry" in record["problems"]
+
+
+# --------------------------------------------------------------------------
+# Which file is graded when a student hands in several for one exercise
+# --------------------------------------------------------------------------
+
+def test_untouched_stub_beside_a_completed_notebook_grades_the_notebook(tmp_path):
+    from autograder import sample_cohort
+
+    student = tmp_path / "c" / "bea"
+    for slug in SLUGS:  # the released bundle: every stub, every notebook completed
+        write(student / f"{slug}.py", sample_cohort.stub(slug).replace("\n", "\r\n"))
+        write(student / f"{slug}.ipynb", sample_cohort.as_notebook(sample_cohort.solved(slug), slug))
+    [sub] = find_cohort(tmp_path / "c", tmp_path / "s", SLUGS).submissions
+    assert {slug: p.name for slug, p in sub.files.items()} == {s: f"{s}.ipynb" for s in SLUGS}
+    assert sub.flags == [f"{slug}: graded {slug}.ipynb, ignored {slug}.py (the untouched stub) "
+                         f"(it is the only one with work in it)." for slug in SLUGS]
+
+
+def test_completed_module_beside_the_untouched_released_notebook_grades_the_module(tmp_path):
+    from autograder import sample_cohort
+    from autograder.stubs import ASSIGNMENT
+    from autograder.manifest import SOURCE
+
+    student = tmp_path / "c" / "cy"
+    released = json.loads((SOURCE / ASSIGNMENT / "kmeans.ipynb").read_text())
+    from autograder.build import strip_solutions
+    for cell in released["cells"]:
+        cell["source"] = strip_solutions("".join(cell["source"]))
+    write(student / "kmeans.ipynb", json.dumps(released))
+    write(student / "sub" / "kmeans.py", sample_cohort.solved("kmeans"))
+    [sub] = find_cohort(tmp_path / "c", tmp_path / "s", SLUGS).submissions
+    assert sub.files["kmeans"].name == "kmeans.py"
+    assert "ignored kmeans.ipynb (the untouched stub)" in sub.flags[0]
+
+
+def test_both_files_edited_grades_the_module_and_says_so(tmp_path):
+    from autograder import sample_cohort
+
+    student = tmp_path / "c" / "di"
+    write(student / "kmeans.py", sample_cohort.solved("kmeans"))
+    write(student / "kmeans.ipynb", sample_cohort.as_notebook(sample_cohort.solved("kmeans"), "k"))
+    [sub] = find_cohort(tmp_path / "c", tmp_path / "s", SLUGS).submissions
+    assert sub.files["kmeans"].name == "kmeans.py"
+    assert sub.flags == ["kmeans: graded kmeans.py, ignored kmeans.ipynb (more than one has work in it: "
+                         "the one nearest the top of your folder is graded, the .py before the .ipynb; "
+                         "hand in one file per exercise)."]
+
+
+def test_what_counts_as_an_untouched_stub():
+    from autograder import sample_cohort
+    from autograder.stubs import implemented_functions, is_untouched_stub
+
+    stub = sample_cohort.stub("gaussian_mle")
+    assert is_untouched_stub(stub, "gaussian_mle")
+    assert is_untouched_stub("\n\n" + stub.replace("\n", "\r\n"), "gaussian_mle")
+    assert is_untouched_stub(stub.replace("# YOUR CODE HERE", "# TODO later"), "gaussian_mle")
+    one_done = stub.replace("    # YOUR CODE HERE\n    raise NotImplementedError()",
+                            "    return 1.0", 1)
+    assert implemented_functions(one_done, "gaussian_mle") == ["gaussian_log_likelihood"]
+    assert not is_untouched_stub(one_done, "gaussian_mle")
+    assert not is_untouched_stub(sample_cohort.solved("gaussian_mle"), "gaussian_mle")
+    assert not is_untouched_stub("def gaussian_mle(x:\n", "gaussian_mle")  # broken: its error is told
