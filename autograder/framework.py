@@ -154,6 +154,12 @@ _ERROR_ADVICE = {
 }
 
 
+def forbidden_message(function: str, routines) -> str:
+    return (f"{function} calls {', '.join(routines)}, a library routine that does this "
+            f"exercise's job for you. Write the computation yourself with NumPy: "
+            f"every check of {function} scores 0 while it calls it.")
+
+
 class Student:
     """Calls the student's functions in the sandbox and turns failures into messages.
 
@@ -173,11 +179,7 @@ class Student:
         reply, text = self._session.call(function, args, kwargs)
         status = reply.status
         if reply.forbidden:
-            raise ForbiddenRoutine(
-                f"{function} calls {', '.join(reply.forbidden)}, a library routine that does this "
-                f"exercise's job for you. Write the computation yourself with NumPy: "
-                f"every check of {function} scores 0 while it calls it."
-            )
+            raise ForbiddenRoutine(forbidden_message(function, reply.forbidden))
         if status == "missing":
             raise CheckFailed(f"MISSING FUNCTION: your file defines no function named {function}. "
                               f"Keep the name and signature of the stub.")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import check_memo, framework
+from . import check_memo, forbidden, framework
 from .framework import CheckFailed, CheckResult, ForbiddenRoutine, NotImplementedYet, Student
 from .manifest import exercise as find_exercise
 from .manifest import exercises
@@ -64,8 +64,10 @@ class Session:
     """The live student child for one exercise, restarted after a crash or timeout."""
 
     def __init__(self, zygote: Zygote, module_path: Path, scratch: Path, slug: str,
-                 limits: Limits, budget: float):
+                 limits: Limits, budget: float, forbidden_uses: dict[str, list[str]] | None = None):
         self.zygote, self.module_path, self.scratch = zygote, module_path, scratch
+        #: function -> forbidden routines its source uses (``forbidden.analyse``): never called.
+        self.forbidden_uses = forbidden_uses or {}
         self.slug, self.limits = slug, limits
         self.deadline = time.monotonic() + budget
         self.timed_out: set[str] = set()
@@ -87,6 +89,8 @@ class Session:
 
     def call(self, function: str, args, kwargs) -> tuple[Reply, str]:
         text = framework.call_text(function, args, kwargs)
+        if function in self.forbidden_uses:  # found in the source: whatever the child would say
+            return Reply("returned", forbidden=list(self.forbidden_uses[function])), text
         if function in self.timed_out:
             return Reply("timeout"), text
         remaining = self.deadline - time.monotonic()
@@ -147,10 +151,13 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
     try:
         student_file = scratch / f"{slug}.py"
         shutil.copyfile(module_path, student_file, follow_symlinks=False)
+        sources = {}
         for other, path in (siblings or {}).items():
             if other != slug and path.is_file() and not path.is_symlink():
                 shutil.copyfile(path, scratch / f"{other}.py", follow_symlinks=False)
-        session = Session(zygote, student_file, scratch, slug, limits, budget)
+                sources[other] = _source(scratch / f"{other}.py")
+        uses = forbidden.analyse(_source(student_file), sources)
+        session = Session(zygote, student_file, scratch, slug, limits, budget, forbidden_uses=uses)
         if session.blocked:
             return _blocked(slug, checks, session, start)
         if session.load.status != "loaded":
@@ -162,7 +169,7 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
         results = [_run_check_remembered(c, session) for c in checks]
         if session.blocked:
             return _blocked(slug, checks, session, start)
-        _zero_forbidden_functions(results)
+        _zero_forbidden_functions(results, uses)
         output = session.close()
         return ExerciseResult(slug, "graded", "", results, output, time.monotonic() - start)
     finally:
@@ -208,9 +215,16 @@ def _run_check_remembered(check: framework.Check, session: Session) -> CheckResu
     return check_memo.run_check(check, session, lambda c, s: _run_check(c, Student(s)))
 
 
-def _zero_forbidden_functions(results: list[CheckResult]) -> None:
-    """A function that called a forbidden routine in any check loses all its points."""
+def _source(path: Path) -> str:
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def _zero_forbidden_functions(results: list[CheckResult], uses: dict[str, list[str]] | None = None) -> None:
+    """A function that called a forbidden routine in any check, or whose source uses one, loses
+    all its points; the other functions keep theirs."""
     forbidden = {r.function: r.message for r in results if r.status == "forbidden"}
+    for function, routines in (uses or {}).items():
+        forbidden.setdefault(function, framework.forbidden_message(function, routines))
     for r in results:
         if r.function in forbidden and r.status != "forbidden":
             r.points, r.status, r.message = 0.0, "forbidden", forbidden[r.function]

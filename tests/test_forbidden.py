@@ -1,0 +1,130 @@
+"""Forbidden library routines found in the student's source, in the grading process (SPEC §1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder import sample_cohort
+from autograder.forbidden import MODULE, analyse
+
+HEADER = """
+import numpy as np
+import scipy
+from scipy.stats import norm
+from scipy import stats
+import scipy.stats as st
+"""
+
+
+@pytest.mark.parametrize("body, routine", [
+    ("return norm.fit(x)", "scipy.stats.norm.fit"),
+    ("return stats.norm.fit(x)", "scipy.stats.norm.fit"),
+    ("return scipy.stats.norm.fit(x)", "scipy.stats.norm.fit"),
+    ("f = st.norm.fit\n    return f(x)", "scipy.stats.norm.fit"),
+    ("return getattr(norm, 'fit')(x)", "scipy.stats.norm.fit"),
+    ("return norm.fit.__wrapped__(norm, x)", "scipy.stats.norm.fit.__wrapped__"),
+    ("from sklearn.mixture import GaussianMixture as GM\n    return GM(2).score_samples(x)",
+     "sklearn.mixture.GaussianMixture(...).score_samples"),
+    ("from sklearn.cluster import KMeans\n    model = KMeans(2)\n    model.fit(x)\n    return model.labels_",
+     "sklearn.cluster.KMeans(...).labels_"),
+    ("import sklearn.cluster as sc\n    return sc.KMeans(2).predict(x)", "sklearn.cluster.KMeans(...).predict"),
+    ("from sklearn import mixture\n    return mixture.BayesianGaussianMixture().fit(x).means_",
+     "sklearn.mixture.BayesianGaussianMixture(...).fit(...).means_"),
+    ("from scipy.cluster.vq import kmeans2 as k\n    return k(x, 2)", "scipy.cluster.vq.kmeans2"),
+    ("from scipy.cluster import vq\n    return vq.kmeans(x, 2)", "scipy.cluster.vq.kmeans"),
+    ("import importlib\n    return importlib.import_module('sklearn.cluster').k_means(x, 2)",
+     "sklearn.cluster.k_means"),
+    ("g = lambda y: norm.fit(y)\n    return g(x)", "scipy.stats.norm.fit"),
+])
+def test_forbidden_routines_are_found_however_they_are_named(body, routine):
+    uses = analyse(f"{HEADER}\ndef gaussian_mle(x):\n    {body}\n")
+    assert routine in uses["gaussian_mle"], uses
+
+
+@pytest.mark.parametrize("body", [
+    "return np.linalg.norm(x)",
+    "fit = np.polyfit(x, x, 1)\n    return fit",
+    "return norm.logpdf(x).sum(), stats.norm.pdf(x), scipy.stats.norm.cdf(0)",
+    "from numpy.linalg import norm\n    return norm(x)",
+    "def fit(y):\n        return y\n    return fit(x)",
+    "import sklearn.metrics\n    return sklearn.metrics.mean_squared_error(x, x)",
+])
+def test_honest_code_is_left_alone(body):
+    assert analyse(f"{HEADER}\ndef gaussian_mle(x, norm=None):\n    {body}\n") == {}
+
+
+def test_a_parameter_hides_the_module_level_import():
+    assert analyse(HEADER + "\ndef f(norm):\n    return norm.fit(1)\n") == {}
+
+
+def test_uses_are_charged_to_the_function_and_to_the_students_callers_only():
+    source = """
+import numpy as np
+from sklearn.cluster import KMeans
+
+MODEL = KMeans(2)
+
+def _helper(x):
+    return MODEL.predict(x)
+
+def assign_clusters(x, centers):
+    return _helper(x)
+
+def fit_kmeans(x, centers):
+    return {"labels": assign_clusters(x, centers)}
+
+def update_centers(x, labels, centers):
+    return np.array(centers)
+"""
+    uses = analyse(source)
+    assert uses["assign_clusters"] == uses["fit_kmeans"] == ["sklearn.cluster.KMeans(...).predict"]
+    assert "update_centers" not in uses
+    assert MODULE in uses  # the module's own use is recorded, and costs nothing by itself
+
+
+def test_a_siblings_forbidden_routine_reaches_the_importer():
+    em = "from sklearn.mixture import GaussianMixture\ndef e_step(x):\n    return GaussianMixture(2).fit(x).predict_proba(x)\n"
+    km = "from em_gmm import e_step\ndef hard_responsibilities(x, c):\n    return e_step(x)\ndef other(x):\n    return x\n"
+    uses = analyse(km, {"em_gmm": em})
+    assert list(uses) == ["hard_responsibilities"]
+    assert analyse(km, {"em_gmm": "def e_step(x):\n    return x\n"}) == {}
+
+
+def test_unreadable_source_finds_nothing():
+    assert analyse("def f(:\n") == {}
+
+
+# --------------------------------------------------------------------------
+# Grading: the function pays, the rest of the exercise does not
+# --------------------------------------------------------------------------
+
+def test_unwrapped_norm_fit_costs_only_its_function(grade_source):
+    source = sample_cohort.edited(
+        "gaussian_mle", ("    mu_hat = x.mean()\n    sigma_hat = np.sqrt(np.mean((x - mu_hat) ** 2))",
+                         "    from scipy.stats import norm\n"
+                         "    mu_hat, sigma_hat = norm.fit.__wrapped__(norm, x)"))
+    result = grade_source("gaussian_mle", source)
+    assert result.status == "graded"
+    by_function = {}
+    for r in result.results:
+        by_function.setdefault(r.function, []).append(r)
+    assert all(r.status == "forbidden" and r.points == 0 for r in by_function["gaussian_mle"])
+    assert "scipy.stats.norm.fit.__wrapped__" in by_function["gaussian_mle"][0].message
+    for function in ("gaussian_log_likelihood", "gaussian_mle_numerical"):
+        assert all(r.status == "passed" for r in by_function[function]), by_function[function]
+
+
+def test_kmeans_estimator_costs_only_its_function_never_the_exercise(grade_source):
+    source = sample_cohort.edited(
+        "kmeans", ("    labels = assign_clusters(x, centers)\n    return np.eye",
+                   "    from sklearn.cluster import KMeans\n"
+                   "    labels = KMeans(len(centers), init=np.asarray(centers, float)[:, None], n_init=1)"
+                   ".fit(np.asarray(x, float)[:, None]).predict(np.asarray(x, float)[:, None])\n"
+                   "    return np.eye"))
+    result = grade_source("kmeans", source)
+    assert result.status == "graded", result.message
+    for r in result.results:
+        if r.function == "hard_responsibilities":
+            assert r.status == "forbidden" and "KMeans(...).fit(...).predict" in r.message
+        else:
+            assert r.status == "passed", (r.function, r.message)
