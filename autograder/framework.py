@@ -198,6 +198,11 @@ class Student:
             raise CheckFailed(f"Called {text}: it did not finish within its time limit "
                               f"({self._session.last_timeout:g} s). Look for a loop that never ends, "
                               f"or a loop over every point where NumPy could work on whole arrays.")
+        if status == "bad_reply":
+            raise CheckFailed(f"Called {text}: the process running your code sent back something "
+                              f"the grader cannot read ({reply.error.get('message', '')}), so this "
+                              f"call fails. Return plain values (floats, NumPy arrays, tuples, lists, "
+                              f"dicts) and leave the grader's channel alone.")
         if status == "crashed":
             raise CheckFailed(f"Called {text}: the process running your code stopped "
                               f"(it exited, was killed or ran out of memory). {reply.error.get('message', '')}")

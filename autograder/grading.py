@@ -119,7 +119,7 @@ class Session:
         if self.child is not None:
             self.child.kill()
             self._collect_output()
-        return "\n".join(self.outputs)[:4000]
+        return "\n".join(self.outputs)[:8000]
 
 
 def _zero(check: framework.Check, status: str, message: str) -> CheckResult:
@@ -235,6 +235,9 @@ def _load_failure(slug: str, load: Reply) -> str:
         return (f"Importing {slug}.py did not finish within its time limit: code at the top "
                 f"level of the file runs on import (move experiments into functions or under "
                 f"`if __name__ == \"__main__\":`).")
+    if load.status == "bad_reply":
+        return (f"Importing {slug}.py sent the grader something it cannot read "
+                f"({load.error.get('message', '')}): leave the grader's channel alone.")
     if load.status == "crashed":
         return (f"Importing {slug}.py stopped the process running it (an exit or a crash at "
                 f"the top level of the file).")

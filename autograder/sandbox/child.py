@@ -185,7 +185,7 @@ def _current_address_space():
     return 0
 
 
-def run_child(conn, job):
+def run_child(conn, job, output_fd):
     """In the forked child: cut loose, confine, then serve the student module."""
     import signal
 
@@ -194,8 +194,7 @@ def run_child(conn, job):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # oversized writes fail, not kill
     scratch = job["scratch"]
     os.chdir(scratch)
-    out = os.open(os.path.join(scratch, job.get("output_name", "output.txt")),
-                  os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    out = output_fd  # a pipe the grader drains: no file it reads back, no size limit on printing
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(out, 1)
@@ -205,7 +204,7 @@ def run_child(conn, job):
     limits = dict(job.get("limits", {}))
     if limits.get("memory"):
         limits["address_space"] = _current_address_space() + int(limits["memory"])
-    confine._drop_privileges(scratch, os.path.join(scratch, job.get("output_name", "output.txt")))
+    confine._drop_privileges(scratch)
     _apply_limits(limits)
     os.environ.update({"TMPDIR": scratch, "HOME": scratch})
     sys.argv = [job["module_path"]]
@@ -243,22 +242,25 @@ def zygote(control_fd):
     send(control, {"status": "ready"})
     while True:
         try:
-            message, fds, _flags, _addr = socket.recv_fds(control, 4, 1)
+            message, fds, _flags, _addr = socket.recv_fds(control, 4, 2)
             if not message:
                 return
             (length,) = struct.unpack(">I", message)
             job = json.loads(wire._recv_exactly(control, length))
         except (EOFError, OSError, ValueError, struct.error):
             return
-        if not fds:
-            send(control, {"status": "error", "message": "no socket"})
+        if len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            send(control, {"status": "error", "message": "no socket and output pipe"})
             continue
         pid = os.fork()
         if pid == 0:
             control.close()
             conn = socket.socket(fileno=fds[0])
-            run_child(conn, job)
-        os.close(fds[0])
+            run_child(conn, job, fds[1])
+        for fd in fds:  # the child holds them now; the zygote must not keep the pipe open
+            os.close(fd)
         send(control, {"status": "spawned", "pid": pid})
 
 

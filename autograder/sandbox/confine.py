@@ -19,7 +19,7 @@ def _readable_by_everyone(path):
         path = parent
 
 
-def _drop_privileges(scratch, output_path):
+def _drop_privileges(scratch):
     """As root, become ``nobody`` if that user can still read the interpreter; else stay."""
     import sysconfig
 
@@ -34,8 +34,7 @@ def _drop_privileges(scratch, output_path):
     needed = [sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]]
     if not all(_readable_by_everyone(p) for p in needed):
         return "the interpreter is not readable by nobody"
-    for path in (scratch, output_path):
-        os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    os.chown(scratch, nobody.pw_uid, nobody.pw_gid)
     os.setgroups([])
     os.setgid(nobody.pw_gid)
     os.setuid(nobody.pw_uid)

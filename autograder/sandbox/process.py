@@ -60,7 +60,7 @@ class Limits:
 class Reply:
     """One answer from a child, already decoded into plain data."""
 
-    status: str  # loaded, load_error, returned, raised, missing, timeout, crashed
+    status: str  # loaded, load_error, returned, raised, missing, timeout, crashed, bad_reply
     value: object = None
     error: dict = field(default_factory=dict)
     mutated: list = field(default_factory=list)
@@ -109,8 +109,9 @@ class Zygote:
         if ready.get("status") != "ready":
             raise SandboxError(f"the sandbox did not start: {ready}")
 
-    def spawn(self, job: dict) -> tuple[int, socket.socket]:
-        """Fork a child for ``job``; returns its pid and the socket to talk to it."""
+    def spawn(self, job: dict, output_fd: int) -> tuple[int, socket.socket]:
+        """Fork a child for ``job``, its output going to ``output_fd`` (a pipe's write end);
+        returns its pid and the socket to talk to it."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         body = json.dumps(job).encode()
         with self._lock:
@@ -118,7 +119,7 @@ class Zygote:
                 self.close()
                 self._start()
             try:
-                socket.send_fds(self.control, [struct.pack(">I", len(body))], [theirs.fileno()])
+                socket.send_fds(self.control, [struct.pack(">I", len(body))], [theirs.fileno(), output_fd])
                 self.control.sendall(body)
                 answer, _ = wire.recv(self.control)
             except (OSError, EOFError, wire.WireError) as exc:
@@ -142,6 +143,54 @@ class Zygote:
                 self.process.stderr.close()
 
 
+class OutputDrain:
+    """Reads a child's stdout and stderr from a pipe, all the time, keeping the first ``limit`` bytes.
+
+    The child never writes a file the grader reads back (a file in its scratch
+    folder could be swapped for a symlink or a FIFO), and printing never
+    blocks it nor hits a file-size limit: what is beyond the limit is read
+    and counted, then dropped.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.kept = bytearray()
+        self.total = 0
+        self.read_fd, self.write_fd = os.pipe()
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        try:
+            while chunk := os.read(self.read_fd, 1 << 16):
+                self.total += len(chunk)
+                if len(self.kept) < self.limit:
+                    self.kept += chunk[: self.limit - len(self.kept)]
+        except OSError:
+            pass
+        finally:
+            os.close(self.read_fd)
+
+    def close_writer(self) -> None:
+        if self.write_fd is not None:
+            os.close(self.write_fd)
+            self.write_fd = None
+
+    def text(self, wait: float = 2.0) -> str:
+        """What was printed, once the child is gone (waits up to ``wait`` s for the pipe to close)."""
+        self.close_writer()
+        self.thread.join(wait)
+        text = bytes(self.kept).decode(errors="replace")
+        if self.total > len(self.kept):
+            text += (f"\n[... output cut after {len(self.kept)} characters: your code printed "
+                     f"{self.total} in all; printing costs no points ...]")
+        return text
+
+
+#: Characters of a child's printed output kept for the feedback.
+MAX_OUTPUT = 4000
+
+
 class StudentModule:
     """A live child holding one student module; every call has a time limit."""
 
@@ -149,14 +198,17 @@ class StudentModule:
                  limits: Limits):
         self.limits = limits
         self.scratch = scratch
-        self.output_path = scratch / "output.txt"
+        self.drain = OutputDrain(MAX_OUTPUT)
         job = {
             "module_path": str(module_path),
             "module_name": module_name,
             "scratch": str(scratch),
             "limits": limits.for_child(),
         }
-        self.pid, self.sock = zygote.spawn(job)
+        try:
+            self.pid, self.sock = zygote.spawn(job, self.drain.write_fd)
+        finally:
+            self.drain.close_writer()  # the child holds the only write end: EOF when it is gone
         self.alive = True
         self.load = self._receive(limits.load_timeout)
 
@@ -177,32 +229,35 @@ class StudentModule:
         return self._receive(self.limits.call_timeout if timeout is None else timeout)
 
     def _receive(self, timeout: float) -> Reply:
+        """The child's next reply, whole within ``timeout`` seconds, within the wire's caps.
+
+        Whatever the child sends is the student's: a reply too slow is a
+        timeout, one over the caps or that does not decode is ``bad_reply``
+        (the call fails with a message), never a grader error.
+        """
         start = time.monotonic()
-        self.sock.settimeout(max(timeout, 0.001))
         try:
-            raw, buffers = wire.recv(self.sock)
+            raw, buffers = wire.recv(self.sock, deadline=start + max(timeout, 0.001))
         except socket.timeout:
             self.kill()
             return Reply("timeout", seconds=time.monotonic() - start)
-        except (EOFError, OSError, wire.WireError) as exc:
+        except wire.WireError as exc:
+            self.kill()
+            return Reply("bad_reply", error={"message": str(exc)[:300]}, seconds=time.monotonic() - start)
+        except (EOFError, OSError) as exc:
             self.kill()
             return Reply("crashed", error={"message": str(exc)}, seconds=time.monotonic() - start)
         seconds = time.monotonic() - start
         try:
             return _parse_reply(raw, buffers, seconds)
-        except (wire.WireError, TypeError, ValueError, KeyError, AttributeError) as exc:
+        except Exception as exc:  # anything a forged reply makes decoding raise
             self.kill()
-            return Reply("crashed", error={"message": f"unreadable reply: {exc}"}, seconds=seconds)
+            return Reply("bad_reply", error={"message": f"{type(exc).__name__}: {str(exc)[:300]}"},
+                         seconds=seconds)
 
-    def output(self, limit: int = 4000) -> str:
-        """The first ``limit`` characters the student's code printed."""
-        try:
-            with open(self.output_path, "rb") as handle:
-                data = handle.read(limit + 1)
-        except OSError:
-            return ""
-        text = data[:limit].decode(errors="replace")
-        return text + ("\n[... output cut ...]" if len(data) > limit else "")
+    def output(self) -> str:
+        """The first ``MAX_OUTPUT`` characters the student's code printed (once it is gone)."""
+        return self.drain.text() if not self.alive else ""
 
     def kill(self) -> None:
         if self.alive:
@@ -221,6 +276,8 @@ class StudentModule:
 
 def _parse_reply(raw: dict, buffers: list, seconds: float) -> Reply:
     """Validate a child's reply: only the expected keys, plain types, decoded arrays."""
+    if not isinstance(raw, dict):
+        raise wire.WireError("a reply that is not a message")
     status = raw["status"]
     if status not in {"loaded", "load_error", "returned", "raised", "missing"}:
         raise wire.WireError(f"unknown status {status!r}")

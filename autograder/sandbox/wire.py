@@ -8,10 +8,18 @@ the grader's.
 """
 
 import json
+import socket
 import struct
 import sys
+import time
 
-MAX_MESSAGE = 256 * 1024 * 1024
+#: Caps of one message, either way, checked before anything is allocated or decoded: its
+#: bytes in all, its JSON part, and the JSON's elements (a forged reply of 16 MB of ``[]``
+#: would otherwise become ~300 MB of lists), and how deep ``decode`` follows nesting.
+MAX_MESSAGE = 64 * 1024 * 1024
+MAX_JSON = 16 * 1024 * 1024
+MAX_ELEMENTS = 1_000_000
+MAX_DEPTH = 40
 #: The only array dtypes that may cross the boundary.
 WIRE_DTYPES = {"<f8", "<i8", "|b1"}
 
@@ -23,23 +31,37 @@ class WireError(Exception):
 MAX_BUFFERS = 4096
 
 
+def _elements(data):
+    """An upper bound on the values a JSON text holds, counted without parsing it."""
+    return data.count(b",") + data.count(b"[") + data.count(b"{") + 1
+
+
 def send(sock, message, buffers=()):
     """Send a JSON message and the raw array buffers its ``encode`` collected."""
     data = json.dumps(message, allow_nan=True).encode()
     total = len(data) + sum(len(b) for b in buffers)
-    if total > MAX_MESSAGE or len(buffers) > MAX_BUFFERS:
+    if total > MAX_MESSAGE or len(data) > MAX_JSON or len(buffers) > MAX_BUFFERS:
         raise WireError(f"message of {total} bytes is over the limit")
+    if _elements(data) > MAX_ELEMENTS:
+        raise WireError(f"message of more than {MAX_ELEMENTS} values is over the limit")
     sock.sendall(struct.pack(">II", len(data), len(buffers)) + data)
     for buffer in buffers:
         sock.sendall(struct.pack(">Q", len(buffer)))
         sock.sendall(buffer)
 
 
-def _recv_exactly(sock, n):
+def _recv_exactly(sock, n, deadline=None):
+    """``n`` bytes; with a ``deadline`` (``time.monotonic()``), all of them by then or
+    ``socket.timeout``, however the sender spaces them out."""
     data = bytearray(n)
     view = memoryview(data)
     received = 0
     while received < n:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise socket.timeout("the message did not arrive in time")
+            sock.settimeout(remaining)
         got = sock.recv_into(view[received:], min(n - received, 1 << 22))
         if not got:
             raise EOFError("connection closed")
@@ -47,22 +69,27 @@ def _recv_exactly(sock, n):
     return data
 
 
-def recv(sock):
-    """Receive ``(message, buffers)``; sizes are checked before anything is allocated."""
-    length, count = struct.unpack(">II", _recv_exactly(sock, 8))
-    if length > MAX_MESSAGE or count > MAX_BUFFERS:
-        raise WireError(f"message of {length} bytes is over the limit")
+def recv(sock, deadline=None):
+    """Receive ``(message, buffers)``; sizes and element counts are checked before anything
+    is allocated or parsed. ``deadline``: the whole message must have arrived by then."""
+    length, count = struct.unpack(">II", _recv_exactly(sock, 8, deadline))
+    if length > MAX_JSON or count > MAX_BUFFERS:
+        raise WireError(f"message of {length} bytes of JSON and {count} buffers is over the limit")
+    data = _recv_exactly(sock, length, deadline)
+    if _elements(data) > MAX_ELEMENTS:
+        raise WireError(f"message of more than {MAX_ELEMENTS} values is over the limit")
     try:
-        message = json.loads(_recv_exactly(sock, length))
-    except ValueError as exc:
+        message = json.loads(data)
+    except (ValueError, RecursionError) as exc:
         raise WireError(f"not JSON: {exc}") from None
+    del data
     buffers, total = [], length
     for _ in range(count):
-        (size,) = struct.unpack(">Q", _recv_exactly(sock, 8))
+        (size,) = struct.unpack(">Q", _recv_exactly(sock, 8, deadline))
         total += size
         if total > MAX_MESSAGE:
             raise WireError(f"message of {total} bytes is over the limit")
-        buffers.append(_recv_exactly(sock, size))
+        buffers.append(_recv_exactly(sock, size, deadline))
     return message, buffers
 
 
@@ -119,12 +146,18 @@ def _encode_array(value, buffers):
     return {"__nd__": len(buffers) - 1, "dtype": array.dtype.str, "shape": list(array.shape)}
 
 
-def decode(data, buffers):
-    """Rebuild plain data sent by ``encode``: builtins and NumPy arrays only."""
+def decode(data, buffers, _depth=0):
+    """Rebuild plain data sent by ``encode``: builtins and NumPy arrays only.
+
+    Raises ``WireError`` for anything ``encode`` cannot have made (unknown
+    tags, shapes or sizes out of range, nesting deeper than ``MAX_DEPTH``).
+    """
     import numpy as np
 
+    if _depth > MAX_DEPTH:
+        raise WireError("structure nested too deeply")
     if isinstance(data, list):
-        return [decode(item, buffers) for item in data]
+        return [decode(item, buffers, _depth + 1) for item in data]
     if not isinstance(data, dict):
         return data
     if "__nd__" in data:
@@ -132,33 +165,42 @@ def decode(data, buffers):
         shape = data.get("shape")
         if dtype not in WIRE_DTYPES or not isinstance(shape, list):
             raise WireError("array with a dtype or shape that is not allowed")
-        if not all(type(n) is int and n >= 0 for n in shape):
+        if len(shape) > 32 or not all(type(n) is int and 0 <= n < 2**62 for n in shape):
             raise WireError("array with a bad shape")
         index = data["__nd__"]
         if type(index) is not int or not 0 <= index < len(buffers):
             raise WireError("array without its buffer")
         raw = buffers[index]
-        if len(raw) != int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize:
+        size = 1
+        for n in shape:
+            size *= n  # exact: NumPy's product would wrap around for forged sizes
+        if len(raw) != size * np.dtype(dtype).itemsize:
             raise WireError("array whose size does not match its shape")
         return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
     if "__tuple__" in data:
-        return tuple(decode(item, buffers) for item in data["__tuple__"])
+        if not isinstance(data["__tuple__"], list):
+            raise WireError("tuple without its items")
+        return tuple(decode(item, buffers, _depth + 1) for item in data["__tuple__"])
     if "__dict__" in data:
-        return {str(key): decode(item, buffers) for key, item in data["__dict__"].items()}
+        if not isinstance(data["__dict__"], dict):
+            raise WireError("dict without its items")
+        return {str(key): decode(item, buffers, _depth + 1) for key, item in data["__dict__"].items()}
     if "__figure__" in data:
-        return FigureData(_decode_untagged(data["__figure__"], buffers))
+        return FigureData(_decode_untagged(data["__figure__"], buffers, _depth + 1))
     if "__unsupported__" in data:
         return Unsupported(str(data["__unsupported__"]))
     raise WireError("unknown tagged object")
 
 
-def _decode_untagged(data, buffers):
+def _decode_untagged(data, buffers, _depth=0):
     """The plain dicts and lists of ``describe_figure``, with the tagged values inside decoded."""
+    if _depth > MAX_DEPTH:
+        raise WireError("structure nested too deeply")
     if isinstance(data, list):
-        return [_decode_untagged(item, buffers) for item in data]
+        return [_decode_untagged(item, buffers, _depth + 1) for item in data]
     if isinstance(data, dict) and not any(str(key).startswith("__") for key in data):
-        return {str(key): _decode_untagged(item, buffers) for key, item in data.items()}
-    return decode(data, buffers)
+        return {str(key): _decode_untagged(item, buffers, _depth + 1) for key, item in data.items()}
+    return decode(data, buffers, _depth)
 
 
 class Unsupported:

@@ -1,0 +1,234 @@
+"""The grading process never trusts what a child sends back or leaves in its scratch folder.
+
+A submission's code can reach the reply socket (it is in the serve loop's
+frame) and write anything on it; it can also replace any file of its scratch
+folder. Each attack here must cost only the call it was made in (never a
+grader error, never another function's points), finish within the call's time
+limit, and leave the grader's memory alone; printing must cost nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import textwrap
+import threading
+import time
+import tracemalloc
+
+import pytest
+
+from autograder import sample_cohort
+from autograder.grading import grade_module
+from autograder.sandbox import Limits, wire
+
+SLUG = "kmeans"
+LIMITS = Limits(call_timeout=2.0, load_timeout=10.0)
+BUDGET = 40.0
+#: The serve loop's socket, as a submission finds it.
+CONN = "import sys\n_conn = sys._getframe(1).f_locals['conn']\n"
+
+
+def replaced(function: str, body: str) -> str:
+    """The reference kmeans with ``function``'s body replaced by ``body``."""
+    source = sample_cohort.solved(SLUG)
+    start = source.index(f"def {function}(")
+    end = source.find("\ndef ", start + 1)
+    signature = source[start: source.index(":\n", start) + 2]
+    return source[:start] + signature + textwrap.indent(textwrap.dedent(body).strip(), "    ") + "\n\n" + \
+        (source[end:] if end != -1 else "")
+
+
+def forged(message: dict, buffers=()) -> str:
+    """Body that writes ``message`` as a reply by hand, then waits to be killed."""
+    return CONN + f"""
+import json, struct, time
+data = {json.dumps(message)!r}.encode()
+_conn.sendall(struct.pack(">II", len(data), {len(buffers)}) + data)
+for b in {list(buffers)!r}:
+    _conn.sendall(struct.pack(">Q", len(b)) + b)
+time.sleep(60)
+"""
+
+
+def by_function(result) -> dict[str, list]:
+    table: dict[str, list] = {}
+    for r in result.results:
+        table.setdefault(r.function, []).append(r)
+    return table
+
+
+def graded(zygote, tmp_path, source: str):
+    path = tmp_path / f"{SLUG}.py"
+    path.write_text(source)
+    start = time.monotonic()
+    result = grade_module(SLUG, path, zygote, limits=LIMITS, budget=BUDGET)
+    return result, time.monotonic() - start
+
+
+def only_update_centers_and_its_caller_fail(result):
+    """update_centers is the attacked function; fit_kmeans calls it, the others keep their points."""
+    assert result.status == "graded", result.message
+    table = by_function(result)
+    for function in ("assign_clusters", "hard_responsibilities"):
+        assert all(r.status == "passed" for r in table[function]), table[function]
+    assert all(r.points == 0 for r in table["update_centers"])
+    assert all(r.status != "grader_error" for r in result.results)
+    return table
+
+
+DRIBBLE = CONN + """
+import struct, time
+_conn.sendall(struct.pack(">II", 400, 0))
+while True:
+    _conn.sendall(b" ")
+    time.sleep(0.05)
+"""
+
+
+def test_a_reply_dribbled_a_byte_at_a_time_times_out_at_the_calls_limit(zygote, tmp_path):
+    result, elapsed = graded(zygote, tmp_path, replaced("update_centers", DRIBBLE))
+    table = only_update_centers_and_its_caller_fail(result)
+    assert "time limit" in table["update_centers"][0].message
+    calls = len(table["update_centers"]) + len(table["fit_kmeans"])
+    assert elapsed < BUDGET and elapsed < calls * LIMITS.call_timeout + 20
+
+
+@pytest.mark.parametrize("body, says", [
+    (CONN + "import struct, time\n_conn.sendall(struct.pack('>II', 200 << 20, 0))\ntime.sleep(60)",
+     "over the limit"),
+    (CONN + "import struct, time\nbody = b'[' + b'[],' * (5 << 20) + b'[]]'\n"
+            "_conn.sendall(struct.pack('>II', len(body), 0) + body)\ntime.sleep(60)", "values is over the limit"),
+    (forged({"status": "returned", "value": {"__nd__": 0, "dtype": "<f8", "shape": [2**31, 2**31, 2**31]}},
+            [b"12345678"]), "does not match its shape"),
+    (forged({"status": "returned", "value": {"__nd__": 0, "dtype": "<f8", "shape": [2**64, 2]}},
+            [b"12345678"]), "bad shape"),
+    (forged({"status": "returned", "value": 1.0, "mutated": [float("inf")]}), "OverflowError"),
+    (forged({"status": "returned", "value": {"__bogus__": 1}}), "unknown tagged object"),
+    (forged({"status": "returned", "value": json.loads("[" * 60 + "1" + "]" * 60)}), "nested too deeply"),
+    (forged({"status": "crashed-on-purpose"}), "unknown status"),
+    (CONN + "import time\n_conn.sendall(b'[1, 2]'[:4] * 3)\ntime.sleep(60)", "cannot read"),
+])
+def test_a_forged_reply_fails_that_call_as_the_students_fault(zygote, tmp_path, body, says):
+    result, elapsed = graded(zygote, tmp_path, replaced("update_centers", body))
+    table = only_update_centers_and_its_caller_fail(result)
+    messages = " | ".join(r.message for r in table["update_centers"])
+    assert "cannot read" in messages and says in messages, messages
+    assert "not your mistake" not in messages and "grader failed" not in messages
+    assert elapsed < BUDGET
+
+
+def test_an_oversized_reply_is_refused_before_it_is_decoded():
+    """16 MB of ``[],`` would be ~300 MB of lists: refused from a count of the bytes, not parsed."""
+    ours, theirs = socket.socketpair()
+    body = b"[" + b"[]," * (5 << 20) + b"[]]"
+
+    def write():
+        try:
+            theirs.sendall(struct.pack(">II", len(body), 0) + body)
+        except OSError:
+            pass
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    tracemalloc.start()
+    try:
+        with pytest.raises(wire.WireError, match="over the limit"):
+            wire.recv(ours, deadline=time.monotonic() + 30)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        ours.close()
+        writer.join()
+        theirs.close()
+    assert peak < 3 * len(body), f"{peak / 2**20:.0f} MB while refusing a {len(body) / 2**20:.0f} MB reply"
+
+
+def test_the_deadline_covers_the_whole_message():
+    ours, theirs = socket.socketpair()
+    stop = threading.Event()
+
+    def dribble():
+        theirs.sendall(struct.pack(">II", 100, 0))
+        while not stop.is_set():
+            try:
+                theirs.sendall(b" ")
+            except OSError:
+                return
+            time.sleep(0.02)
+
+    writer = threading.Thread(target=dribble)
+    writer.start()
+    start = time.monotonic()
+    try:
+        with pytest.raises(socket.timeout):
+            wire.recv(ours, deadline=start + 0.5)
+    finally:
+        stop.set()
+        ours.close()
+        writer.join()
+        theirs.close()
+    assert time.monotonic() - start < 1.5
+
+
+NOISY = """
+def _noise():
+    print("spam " * 10000)
+
+
+def update_centers(x, labels, centers):
+    _noise()
+"""
+
+
+def test_printing_costs_nothing_and_is_cut_with_a_note(zygote, tmp_path):
+    source = sample_cohort.solved(SLUG).replace("\ndef update_centers(x, labels, centers):\n", NOISY, 1)
+    assert "_noise()" in source
+    result, elapsed = graded(zygote, tmp_path, source)
+    assert result.status == "graded", result.message
+    assert all(r.status == "passed" for r in result.results), [r.message for r in result.results if r.message]
+    assert "output cut after 4000 characters" in result.output and "printing costs no points" in result.output
+    assert elapsed < BUDGET
+
+
+FIFO = """
+import os
+for name in ("output.txt", "stdout.txt"):
+    try:
+        os.remove(name)
+    except OSError:
+        pass
+    os.mkfifo(name)
+print("planted")
+"""
+LINK = """
+import os
+for name in ("output.txt", "stdout.txt"):
+    try:
+        os.remove(name)
+    except OSError:
+        pass
+    os.symlink("/etc/passwd", name)
+print("planted")
+"""
+
+
+@pytest.mark.parametrize("planted", [FIFO, LINK], ids=["fifo", "symlink"])
+def test_links_and_fifos_planted_in_the_scratch_folder_are_harmless(zygote, tmp_path, planted):
+    """With the audit hook off when the sandbox has that switch (the kernel layers alone), else on:
+    either the attempt is refused, or the grader, which reads nothing back from the folder, is
+    neither blocked nor made to show another file."""
+    hook_off = "audit_hook" in Limits.__dataclass_fields__
+    limits = Limits(call_timeout=2.0, load_timeout=10.0, **({"audit_hook": False} if hook_off else {}))
+    path = tmp_path / f"{SLUG}.py"
+    path.write_text(sample_cohort.solved(SLUG) + "\n" + planted)
+    start = time.monotonic()
+    result = grade_module(SLUG, path, zygote, limits=limits, budget=BUDGET)
+    assert time.monotonic() - start < BUDGET
+    assert "root:" not in result.output + result.message
+    if result.status == "blocked":
+        assert not hook_off and planted is LINK and "outside its own folder" in result.message
+    else:
+        assert result.status == "graded" and all(r.status == "passed" for r in result.results)
+        assert "planted" in result.output
