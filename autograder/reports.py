@@ -39,6 +39,25 @@ def short(text: str, lines: int = MAX_MESSAGE_LINES, chars: int = MAX_MESSAGE_CH
     return kept + ("\n[... cut ...]" if len(kept) < len(text) else "")
 
 
+#: How the sandbox ends output it cut (``sandbox.process.OutputDrain``).
+OUTPUT_CUT = "[... output cut after"
+
+
+def printed(output: str) -> str:
+    """The first lines of what the student's code printed; when anything was left out, a last
+    line saying how much is shown (and that printing costs nothing)."""
+    body, _, note = output.rstrip().rpartition("\n" + OUTPUT_CUT)
+    if not body:
+        body, note = output.rstrip(), ""
+    text = block_text(body)
+    kept = "\n".join(text.splitlines()[:20])[:MAX_OUTPUT_CHARS]
+    if note or len(kept) < len(text):
+        kept += (f"\n[... output cut after {len(kept)} characters"
+                 + (f" (of {note.split('printed ')[1].split(' in all')[0]} printed)" if "printed " in note else "")
+                 + "; printing costs no points ...]")
+    return kept
+
+
 def check_label(ex: dict, result: dict) -> str:
     return f"{ex['exercise']} · {result['function']}: {result['title']}"
 
@@ -87,7 +106,7 @@ def overview_text(record: dict) -> str:
         lines += [f"  note: {escape_controls(n)}" for n in ex.get("notes", [])]
         if ex.get("output"):
             lines.append(f"  what your {ex['exercise']} code printed (first lines):")
-            lines.append("    " + short(ex["output"], lines=20, chars=MAX_OUTPUT_CHARS).replace("\n", "\n    "))
+            lines.append("    " + printed(ex["output"]).replace("\n", "\n    "))
     lines.append("These are hidden checks on data the public tests do not use; passing the public "
                  "tests does not guarantee passing them.")
     return "\n".join(lines)
@@ -139,7 +158,7 @@ def feedback_markdown(record: dict) -> str:
                 out.append(fenced(short(result["message"]), indent="  "))
         if ex.get("output"):
             out += ["", "What your code printed (first lines):", "",
-                    fenced(short(ex["output"], lines=20, chars=MAX_OUTPUT_CHARS))]
+                    fenced(printed(ex["output"]))]
         out.append("")
     return "\n".join(out)
 
@@ -192,7 +211,7 @@ def feedback_html(record: dict) -> str:
         body.append("<table>" + "".join(rows) + "</table>")
         if ex.get("output"):
             body.append("<details><summary>What your code printed (first lines)</summary>"
-                        f"<pre>{pre(short(ex['output'], lines=20, chars=MAX_OUTPUT_CHARS))}</pre></details>")
+                        f"<pre>{pre(printed(ex['output']))}</pre></details>")
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>Feedback: {e(record['student'])}</title><style>{HTML_STYLE}</style></head>"
             "<body>\n" + "\n".join(body) + "\n</body></html>\n")

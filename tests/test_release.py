@@ -119,3 +119,17 @@ def test_secrets_are_found_in_the_sources():
     assert any("argmin over the weights" in line for line in found)
     with pytest.raises(AssertionError):
         assert_reveals_nothing(found[0], "a test string")
+
+
+def test_the_released_stubs_are_recognised_as_untouched():
+    """Handed back untouched, each released file is the stub the batch grader passes over
+    (``stubs.released_stubs``: the exact code, not only 'no function implemented')."""
+    from autograder.notebook_code import notebook_code
+    from autograder.stubs import _shape, released_stubs
+
+    _, bundle = released_course()
+    for ex in exercises():
+        shapes = released_stubs(ex.slug)
+        assert _shape((bundle / f"{ex.slug}.py").read_text()) in shapes, f"{ex.slug}.py"
+        code, _ = notebook_code((bundle / f"{ex.slug}.ipynb").read_bytes())
+        assert _shape(code) in shapes, f"{ex.slug}.ipynb: nbgrader's release differs from the stub rule"

@@ -112,3 +112,12 @@ def test_output_folders_are_distinct_and_free_of_controls(tmp_path):
     assert len(set(n.casefold() for n in names)) == 5
     assert all("\n" not in n for n in names) and folders["ann\nx"].name == "ann\\nx"
     assert folders["grades.csv"] != tmp_path / "grades.csv"
+
+
+def test_cut_output_says_so_and_that_printing_costs_nothing():
+    drained = "x" * 100 + "\n[... output cut after 4000 characters: your code printed 99999 in all; printing costs no points ...]"
+    for output, shown in [(drained, "100 characters (of 99999 printed)"), ("spam " * 1000, "1500 characters")]:
+        for page in (feedback_markdown(record(output=output)), feedback_html(record(output=output)),
+                     results_json(record(output=output))["output"]):
+            assert f"output cut after {shown}; printing costs no points" in page
+    assert "cut" not in feedback_markdown(record(output="short\n"))

@@ -232,3 +232,43 @@ def test_links_and_fifos_planted_in_the_scratch_folder_are_harmless(zygote, tmp_
     else:
         assert result.status == "graded" and all(r.status == "passed" for r in result.results)
         assert "planted" in result.output
+
+
+@pytest.mark.slow
+def test_in_a_batch_each_attack_costs_only_its_own_call(tmp_path):
+    import csv
+    import os
+    import subprocess
+    import sys
+
+    from autograder.manifest import ROOT
+
+    students = {
+        "honest": sample_cohort.solved(SLUG),
+        "dribbler": replaced("update_centers", DRIBBLE),
+        "oversized": replaced("update_centers", CONN + "import struct, time\n"
+                              "_conn.sendall(struct.pack('>II', 200 << 20, 0))\ntime.sleep(60)"),
+        "forger": replaced("update_centers", forged({"status": "returned", "value": {"__bogus__": 1}})),
+        "planter": sample_cohort.solved(SLUG).replace("\ndef update_centers(x, labels, centers):\n", NOISY, 1)
+                   + "\n" + FIFO,
+    }
+    for name, source in students.items():
+        (tmp_path / "cohort" / name).mkdir(parents=True)
+        (tmp_path / "cohort" / name / f"{SLUG}.py").write_text(source)
+    out = tmp_path / "out"
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "cohort"), "--out",
+                             str(out), "--exercise", SLUG, "--timeout", "2", "--jobs", "2"],
+                            cwd=ROOT, env={**os.environ, "CI": "1"}, capture_output=True, text=True, timeout=600)
+    elapsed = time.monotonic() - start
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(out / "grades.csv", encoding="utf-8", newline="") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    assert rows["honest"][SLUG] == "15" and rows["planter"][SLUG] == "15"
+    for name in ("dribbler", "oversized", "forger"):
+        assert rows[name]["status"] == "graded" and 0 < float(rows[name][SLUG]) < 15, rows[name]
+        record = json.loads((out / name / "record.json").read_text(encoding="utf-8"))
+        [ex] = record["exercises"]
+        assert all(r["status"] == "passed" for r in ex["results"] if r["function"] == "assign_clusters")
+    assert "output cut after" in (out / "planter" / "feedback.md").read_text(encoding="utf-8")
+    assert elapsed < 300, f"{elapsed:.0f} s"
