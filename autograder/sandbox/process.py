@@ -221,21 +221,29 @@ class StudentModule:
             "args": [wire.encode(a, buffers) for a in args],
             "kwargs": {k: wire.encode(v, buffers) for k, v in (kwargs or {}).items()},
         }
+        timeout = self.limits.call_timeout if timeout is None else timeout
+        start = time.monotonic()
         try:
+            # The same limit for sending (a child that stops reading must not block the grader);
+            # never a timeout left over from the last reply's deadline.
+            self.sock.settimeout(max(timeout, 0.001))
             wire.send(self.sock, message, buffers)
+        except socket.timeout:
+            self.kill()
+            return Reply("timeout", seconds=time.monotonic() - start)
         except OSError:
             self.kill()
             return Reply("crashed", error={"message": "the process stopped before the call"})
-        return self._receive(self.limits.call_timeout if timeout is None else timeout)
+        return self._receive(timeout, start)
 
-    def _receive(self, timeout: float) -> Reply:
+    def _receive(self, timeout: float, start: float | None = None) -> Reply:
         """The child's next reply, whole within ``timeout`` seconds, within the wire's caps.
 
         Whatever the child sends is the student's: a reply too slow is a
         timeout, one over the caps or that does not decode is ``bad_reply``
         (the call fails with a message), never a grader error.
         """
-        start = time.monotonic()
+        start = time.monotonic() if start is None else start
         try:
             raw, buffers = wire.recv(self.sock, deadline=start + max(timeout, 0.001))
         except socket.timeout:
