@@ -69,7 +69,8 @@ def grader_fingerprint(options: dict) -> str:
     digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode())
     package = Path(__file__).resolve().parent
     files = sorted(package.glob("checks/*.py")) + sorted(package.glob("sandbox/*.py"))
-    files += [package / name for name in ("framework.py", "grading.py", "exercises.toml", "submissions.py")]
+    files += [package / name for name in ("framework.py", "grading.py", "exercises.toml", "submissions.py",
+                                          "forbidden.py", "stubs.py", "notebook_code.py", "student.py")]
     files += sorted((ROOT / "solutions").glob("*.py"))
     for path in files:
         if path.exists():
