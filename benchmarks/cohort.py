@@ -85,14 +85,16 @@ def _answer_cells(notebook: dict) -> dict[str, dict]:
     return cells
 
 
-def fill_notebook(template: dict, source: str, functions: list[str]) -> dict:
+def fill_notebook(template: dict, source: str, functions: list[str], find=None) -> dict:
     """The released notebook with each answer cell holding the student's function.
 
     Whatever else the student's module defines (imports, private helpers)
-    goes into the first answer cell, above the first function.
+    goes into the first answer cell, above the first function. ``find(notebook,
+    functions)`` maps each function to its answer cell (default: nbgrader's
+    ``answer_<function>`` cell ids).
     """
     notebook = json.loads(json.dumps(template))
-    cells = _answer_cells(notebook)
+    cells = find(notebook, functions) if find else _answer_cells(notebook)
     tree = ast.parse(source)
     lines = source.splitlines()
     pieces: dict[str, list[str]] = {name: [] for name in functions}
@@ -114,13 +116,13 @@ def fill_notebook(template: dict, source: str, functions: list[str]) -> dict:
 
 
 def write_notebooks(files: list[StudentFile], templates: dict[str, dict], root: Path,
-                    assignment: str) -> Path:
+                    assignment: str, find=None) -> Path:
     """nbgrader's layout: ROOT/<student>/<assignment>/<slug>.ipynb."""
     functions = {e.slug: list(e.functions) for e in exercises()}
     for f in files:
         folder = root / f.student / assignment
         folder.mkdir(parents=True, exist_ok=True)
-        notebook = fill_notebook(templates[f.slug], f.source, functions[f.slug])
+        notebook = fill_notebook(templates[f.slug], f.source, functions[f.slug], find)
         (folder / f"{f.slug}.ipynb").write_text(json.dumps(notebook, indent=1), encoding="utf-8")
     return root
 
