@@ -50,6 +50,28 @@ def run_timed(command: list[str], *, cwd: Path | None = None, env: dict | None =
     return seconds, done
 
 
+def run_watched(command: list[str], marker: str, *, cwd: Path | None = None,
+                env: dict | None = None) -> tuple[float, float, str, str]:
+    """Run ``command``; returns the seconds until a stdout line starts with ``marker``
+    (the whole time if none does), the whole wall time, stdout and stderr."""
+    start = time.perf_counter()
+    first = None
+    lines = []
+    with subprocess.Popen(command, cwd=cwd, env=env or bench_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as process:
+        for line in process.stdout:
+            if first is None and line.startswith(marker):
+                first = time.perf_counter() - start
+            lines.append(line)
+        stderr = process.stderr.read()
+        code = process.wait()
+    seconds = time.perf_counter() - start
+    if code != 0:
+        raise RuntimeError(f"{' '.join(map(str, command))} exited with {code}:\n"
+                           f"{''.join(lines)[-2000:]}\n{stderr[-2000:]}")
+    return (seconds if first is None else first), seconds, "".join(lines), stderr
+
+
 def repeat_command(command: list[str], repeats: int, **kwargs) -> Sample:
     return Sample([run_timed(command, **kwargs)[0] for _ in range(repeats)])
 
