@@ -4,7 +4,8 @@
     python -m benchmarks --quick         # small sizes, a few minutes
     python -m benchmarks --only em --only latency
 
-Benchmarks: throughput (batch grader vs nbgrader, and the overhead floor),
+Benchmarks: throughput (batch grader vs a conventional nbgrader course and
+otter-grader on the same students; one student; start-up; memory),
 latency (student pytest), em (reference EM vs scikit-learn), sandbox (cost
 of fork + load and of the audit-hook guard).
 """
@@ -30,11 +31,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--only", action="append", choices=NAMES, metavar="NAME",
                    help=f"run only this benchmark (repeatable): {', '.join(NAMES)}")
     p.add_argument("--sizes", type=lambda s: [int(n) for n in s.split(",")],
-                   help="cohort sizes for throughput (default 100,400; --quick 8)")
+                   help="cohort sizes for throughput (default 20,400; --quick 4)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="--jobs of the batch grader (default: all cores)")
     p.add_argument("--nbgrader-sample", type=int,
-                   help="students graded by nbgrader autograde, extrapolated (default 10; --quick 1; 0 skips)")
+                   help="students graded by the conventional nbgrader course and by otter run, extrapolated "
+                        "to the largest size (default 20; --quick 1; 0 skips every baseline)")
+    p.add_argument("--own-sample", type=int,
+                   help="students graded by nbgrader autograde of this project's notebooks (default 5; "
+                        "--quick 1; 0 skips)")
     p.add_argument("--em-n", type=int, help="points for the EM benchmark (default 1000000; --quick 20000)")
     p.add_argument("--results", type=Path, default=RESULTS,
                    help="where to write the markdown table (default benchmarks/results.md)")
@@ -56,9 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         if name == "throughput":
             from . import throughput
 
-            sample = args.nbgrader_sample if args.nbgrader_sample is not None else (1 if quick else 10)
-            rows += throughput.run(args.sizes or ([8] if quick else [100, 400]), args.jobs, sample,
-                                   startup_repeats=2 if quick else 7, notes=notes)
+            sample = args.nbgrader_sample if args.nbgrader_sample is not None else (1 if quick else 20)
+            own = args.own_sample if args.own_sample is not None else (1 if quick else 5)
+            rows += throughput.run(args.sizes or ([4] if quick else [20, 400]), args.jobs, sample,
+                                   min(own, sample), startup_repeats=2 if quick else 7, notes=notes,
+                                   one_repeats=1 if quick else 3)
         elif name == "latency":
             from . import latency
 

@@ -1,142 +1,200 @@
-"""Grading throughput: ``python -m autograder grade`` against ``nbgrader autograde`` on one cohort,
-and the overhead floor (seconds per submission over one bare interpreter start-up)."""
+"""Grading throughput: ``python -m autograder grade`` against nbgrader and otter-grader on one cohort.
+
+Everything is timed in one run on the same generated students (``cohort.py``),
+with the 1-minute load average read just before each timing:
+
+* a bare scientific-Python start (the unit the targets are written in);
+* one student (a cohort of one), and the start-up: seconds from the command
+  to its first graded student;
+* the batch grader at each N, with the check memo off (every check
+  recomputes its references: the figure to report) and, at the smallest N,
+  on;
+* the baselines of ``baselines.py`` on the first students of the cohort,
+  extrapolated to the largest N where a full run would take too long.
+"""
 
 from __future__ import annotations
 
 import csv
-import json
+import os
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import cohort
+from . import baselines, cohort, hand_tests
 from .report import Row, seconds
-from .timing import ROOT, bench_env, repeat_command, run_timed
+from .timing import ROOT, bench_env, repeat_command, run_watched
 
 BARE_IMPORTS = "import numpy, scipy.stats, scipy.optimize, matplotlib.pyplot"
 #: Wraps a command to report the largest resident set of it and its descendants (bytes on Linux: kB).
 MAX_RSS = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
 
-
-def startup_seconds(repeats: int) -> float:
-    """Median wall time of a fresh interpreter importing the scientific stack (the floor of any
-    design that starts one per submission)."""
-    return repeat_command([sys.executable, "-c", BARE_IMPORTS], repeats, cwd=ROOT).median
+# The targets of issue 12, in units of a bare start or of the batch grader's time.
+SECTION_NBGRADER, SECTION_OTTER, COURSE_NBGRADER = 50, 100, 50
+COURSE_PER_STUDENT, ONE_STUDENT, START_UP, MEMORY_MB = 0.25, 2.0, 1.5, 300
 
 
-def grade_cohort(submissions: Path, out: Path, jobs: int, *, memo: bool = True) -> tuple[float, int, int]:
-    """Wall seconds, students in grades.csv and the largest process's RSS (kB)."""
+@dataclass
+class Run:
+    """One ``python -m autograder grade`` run."""
+
+    wall: float
+    first: float  # seconds to the first graded student
+    graded: int
+    rss_mb: float
+    load: float
+    totals: dict[str, float]
+    maximum: float
+
+
+def load() -> float:
+    return os.getloadavg()[0]
+
+
+def startup_seconds(repeats: int) -> tuple[float, float]:
+    """Median wall time of a fresh interpreter importing the scientific stack, and the load before."""
+    before = load()
+    return repeat_command([sys.executable, "-c", BARE_IMPORTS], repeats, cwd=ROOT).median, before
+
+
+def grade_cohort(submissions: Path, out: Path, jobs: int, *, memo: bool) -> Run:
     command = [sys.executable, "-c", MAX_RSS, sys.executable, "-m", "autograder", "grade",
-               str(submissions), "--out", str(out), "--jobs", str(jobs), "--progress", "lines"]
+               str(submissions), "--out", str(out), "--jobs", str(jobs), "--progress", "lines", "--force"]
+    for slug in hand_tests.SLUGS:
+        command += ["--exercise", slug]
     env = bench_env() if memo else bench_env(AUTOGRADER_CHECK_MEMO="0")
-    wall, done = run_timed(command, cwd=ROOT, env=env)
+    before = load()
+    first, wall, _, stderr = run_watched(command, "[1/", cwd=ROOT, env=env)
     with open(out / "grades.csv", encoding="utf-8") as handle:
-        graded = sum(1 for _ in csv.DictReader(handle))
-    rss_kb = int(done.stderr.strip().splitlines()[-1])
-    return wall, graded, rss_kb
+        rows = list(csv.DictReader(handle))
+    totals = {r["student"]: float(r["total"] or 0) for r in rows}
+    maximum = max((float(r["max_total"] or 0) for r in rows), default=0.0)
+    rss_kb = int(stderr.strip().splitlines()[-1])
+    return Run(wall, first, len(rows), rss_kb / 1024, before, totals, maximum)
 
 
-def nbgrader_course(scratch: Path) -> tuple[Path, dict[str, dict]]:
-    """A scratch nbgrader course: source/ copied, generate_assignment run; returns the
-    course and the released notebooks (the students' starting point) by slug."""
-    from autograder import notebooks, release
-
-    course = scratch / "course"
-    course.mkdir()
-    released = release.generate_assignment(course)
-    templates = {path.stem: json.loads(path.read_text(encoding="utf-8"))
-                 for path in released.glob("*.ipynb")}
-    return course, templates
+def _median_run(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda r: r.wall)[len(runs) // 2]
 
 
-def nbgrader_autograde(course: Path, assignment: str) -> float:
-    """Wall seconds of ``nbgrader autograde`` over every student in ``submitted/``.
-
-    Run from the repository root so that its nbgrader_config.py (the hidden
-    cells' import path) applies; the course and gradebook are the scratch ones.
-    """
-    command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--create", "--force",
-               f"--CourseDirectory.root={course}",
-               f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}"]
-    wall, _ = run_timed(command, cwd=ROOT, env=bench_env())
-    return wall
+def _ratio(x: float, y: float) -> str:
+    return f"{x / y:.2f}x" if x / y < 10 else f"{x / y:.0f}x"
 
 
-def _autograded_scores(course: Path, assignment: str, students: list[str]) -> int:
-    """How many of ``students`` have every notebook autograded (a sanity check on the baseline)."""
-    done = 0
-    for student in students:
-        folder = course / "autograded" / student / assignment
-        if folder.is_dir() and len(list(folder.glob("*.ipynb"))) == 4:
-            done += 1
-    return done
+def mistakes_passed(files: list[cohort.StudentFile], totals: dict[str, float], full: float,
+                    students: list[str]) -> str:
+    """How many of ``students`` with a classic mistake in a file still got full marks."""
+    wrong = {f.student for f in files if f.kind == "mutant" and f.student in students}
+    passed = sum(1 for s in wrong if totals.get(s, 0.0) >= full - 1e-9)
+    return f"{passed} of the {len(wrong)} students with a classic mistake got full marks"
 
 
-def run(sizes: list[int], jobs: int, nbgrader_sample: int, startup_repeats: int,
-        notes: list[str]) -> list[Row]:
+def run(sizes: list[int], jobs: int, sample: int, own_sample: int, startup_repeats: int,
+        notes: list[str], one_repeats: int = 3) -> list[Row]:
     rows: list[Row] = []
-    startup = startup_seconds(startup_repeats)
-    rows.append(Row("overhead floor", "bare `python -c \"" + BARE_IMPORTS + "\"`", seconds(startup),
-                    note=f"median of {startup_repeats} fresh interpreters"))
-    per_submission: dict[int, float] = {}
+    bare, bare_load = startup_seconds(startup_repeats)
+    rows.append(Row("start-up", "bare `python -c \"" + BARE_IMPORTS + "\"`", seconds(bare),
+                    note=f"median of {startup_repeats} fresh interpreters; load {bare_load:.1f} before"))
+    small, large = min(sizes), max(sizes)
+    files = [f for f in cohort.choose(large) if f.slug in hand_tests.SLUGS]
+    notes.append("Cohort (N = " + str(large) + "): " + ", ".join(f"{v} {k}" for k, v in sorted(cohort.mix(files).items()))
+                 + " exercise files of " + ", ".join(hand_tests.SLUGS) + "; correct files are the reference or a "
+                 "correct alternative, mistakes are the mutants of tests/variants/.")
+    ours: dict[int, Run] = {}
     with tempfile.TemporaryDirectory(prefix="bench-cohort-") as scratch_name:
         scratch = Path(scratch_name)
-        files = cohort.choose(max(sizes))
-        mix = cohort.mix([f for f in files if int(f.student.split("_")[1]) < max(sizes)])
-        notes.append("Cohort (largest N): " + ", ".join(f"{v} {k}" for k, v in sorted(mix.items()))
-                     + " exercise files; correct files are the reference or a correct alternative, "
-                       "mistakes are the mutants of tests/variants/.")
-        for n in sizes:
+        one = cohort.write_python([f for f in files if f.student == "student_0000"], scratch / "py-1")
+        print("  one student ...", flush=True)
+        singles = [grade_cohort(one, scratch / "out-1", jobs, memo=False) for _ in range(one_repeats)]
+        single = _median_run(singles)
+        rows.append(Row("start-up", "`python -m autograder grade`, a cohort of one",
+                        f"{seconds(single.wall)} ({single.wall / bare:.2f} x bare)", f"<= {ONE_STUDENT:g} x bare",
+                        single.wall <= ONE_STUDENT * bare,
+                        note=f"median of {one_repeats}; load {single.load:.1f} before; first graded at "
+                             f"{seconds(single.first)}, the rest is the gradebook, summary.md and summary.png"))
+        for n in sorted(sizes):
             chosen = [f for f in files if int(f.student.split("_")[1]) < n]
             submissions = cohort.write_python(chosen, scratch / f"py-{n}")
-            out = scratch / f"out-{n}"
-            wall, graded, rss_kb = grade_cohort(submissions, out, jobs)
-            per_submission[n] = wall / n
-            print(f"  N = {n}: {wall:.0f} s", flush=True)
-            rows.append(Row("grading throughput", f"`python -m autograder grade`, N = {n}, --jobs {jobs}",
-                            f"{seconds(wall / n)} / submission ({seconds(wall)} total)",
-                            note=f"{graded} students in grades.csv; largest process {rss_kb / 1024:.0f} MB"))
-            shutil.rmtree(out, ignore_errors=True)
-            if n == min(sizes):
-                wall, graded, _ = grade_cohort(submissions, out, jobs, memo=False)
-                rows.append(Row("grading throughput", f"same, N = {n}, check memo off",
-                                f"{seconds(wall / n)} / submission ({seconds(wall)} total)",
-                                note="AUTOGRADER_CHECK_MEMO=0: every check recomputes its reference "
-                                     "and mistake models for every student"))
-                shutil.rmtree(out, ignore_errors=True)
-        best = min(per_submission.values())
-        rows.append(Row("overhead floor", "seconds per submission / bare start-up",
-                        f"{best / startup:.2f}", "<= 0.25", best / startup <= 0.25,
-                        note="best N above; below 1 means cheaper than starting one interpreter per student"))
-        if nbgrader_sample > 0:
-            rows += _nbgrader_rows(scratch, files, nbgrader_sample, max(sizes), per_submission, notes)
+            print(f"  N = {n}, check memo off ...", flush=True)
+            ours[n] = grade_cohort(submissions, scratch / f"out-{n}", jobs, memo=False)
+            r = ours[n]
+            rows.append(Row("batch grader", f"`python -m autograder grade --jobs {jobs}`, N = {n}, check memo off",
+                            f"{seconds(r.wall / n)} / student ({seconds(r.wall)} total)",
+                            note=f"{r.graded} students in grades.csv; largest process {r.rss_mb:.0f} MB; "
+                                 f"load {r.load:.1f} before"))
+            if n == small:
+                rows.append(Row("start-up", f"first graded student, N = {n}, --jobs {jobs}",
+                                f"{seconds(r.first)} ({r.first / bare:.2f} x bare)", f"<= {START_UP:g} x bare",
+                                r.first <= START_UP * bare,
+                                note="seconds from the command to its first progress line: workers and "
+                                     "zygotes started and the first student graded"))
+                print(f"  N = {n}, check memo on ...", flush=True)
+                memo = grade_cohort(submissions, scratch / f"out-{n}-memo", jobs, memo=True)
+                rows.append(Row("batch grader", f"same, N = {n}, check memo on",
+                                f"{seconds(memo.wall / n)} / student ({seconds(memo.wall)} total)",
+                                note=f"load {memo.load:.1f} before; a generated cohort is the memo's best case"))
+            shutil.rmtree(scratch / f"out-{n}", ignore_errors=True)
+        top = ours[large]
+        rows.append(Row("batch grader", f"seconds per student / bare start-up, N = {large}, memo off",
+                        f"{top.wall / large / bare:.2f}", f"<= {COURSE_PER_STUDENT:g}",
+                        top.wall / large <= COURSE_PER_STUDENT * bare))
+        rows.append(Row("batch grader", f"largest process, N = {large}", f"{top.rss_mb:.0f} MB",
+                        f"< {MEMORY_MB} MB", top.rss_mb < MEMORY_MB))
+        if sample > 0:
+            rows += _baseline_rows(scratch, files, sample, own_sample, ours, notes)
     return rows
 
 
-def _nbgrader_rows(scratch: Path, files, sample: int, n_max: int, per_submission: dict[int, float],
+def _baseline_rows(scratch: Path, files, sample: int, own_sample: int, ours: dict[int, Run],
                    notes: list[str]) -> list[Row]:
-    from autograder import notebooks
-
-    course, templates = nbgrader_course(scratch)
+    rows: list[Row] = []
+    small, large = min(ours), max(ours)
     students = sorted({f.student for f in files})[:sample]
-    chosen = [f for f in files if f.student in students]
-    cohort.write_notebooks(chosen, templates, course / "submitted", notebooks.ASSIGNMENT)
-    print(f"  nbgrader autograde on {len(students)} students ...", flush=True)
-    wall = nbgrader_autograde(course, notebooks.ASSIGNMENT)
-    graded = _autograded_scores(course, notebooks.ASSIGNMENT, students)
-    per = wall / len(students)
-    ours = per_submission[max(per_submission)]
-    ratio = per / ours
-    extrapolated = "" if len(students) >= n_max else \
-        f"; timed on the first {len(students)} students, {seconds(per * n_max)} extrapolated to N = {n_max}"
-    notes.append("nbgrader autograde runs every notebook in a fresh Jupyter kernel, one after the other; "
-                 "its hidden cells call this grader once per notebook.")
-    return [
-        Row("grading throughput", f"`nbgrader autograde`, same students as notebooks",
-            f"{seconds(per)} / submission ({seconds(wall)} for {len(students)})",
-            note=f"{graded} of {len(students)} students autograded{extrapolated}"),
-        Row("grading throughput", f"ratio: nbgrader / batch grader (N = {max(per_submission)})",
-            f"{ratio:.1f}x", ">= 20x", ratio >= 20),
-    ]
+    section = ours[small].wall / small
+    course = ours[large].wall / large
+
+    def extrapolated(timed: baselines.Timed) -> str:
+        return "" if timed.students >= large else \
+            f"; timed on the first {timed.students} students: {seconds(timed.per_student * large)} extrapolated to N = {large}"
+
+    hand_total = float(sum(len(t) for t in hand_tests.TESTS.values()))
+    print(f"  nbgrader autograde, conventional course, {len(students)} students ...", flush=True)
+    timed = baselines.conventional_nbgrader(scratch, files, students)
+    rows.append(Row("baseline", "`nbgrader autograde`, a conventional course (one hidden `assert_allclose` "
+                    f"test per function, {hand_total:.0f} tests)",
+                    f"{seconds(timed.per_student)} / student ({seconds(timed.wall)} for {timed.students})",
+                    note=f"load {timed.load:.1f} before{extrapolated(timed)}; "
+                         + mistakes_passed(files, timed.points, hand_total, students)))
+    rows.append(Row("ratio", f"conventional nbgrader / batch grader, N = {small}",
+                    _ratio(timed.per_student, section), f">= {SECTION_NBGRADER}x",
+                    timed.per_student >= SECTION_NBGRADER * section))
+    rows.append(Row("ratio", f"conventional nbgrader / batch grader, N = {large}",
+                    _ratio(timed.per_student, course), f">= {COURSE_NBGRADER}x",
+                    timed.per_student >= COURSE_NBGRADER * course,
+                    note="nbgrader's seconds per student do not fall with N (one kernel per notebook, in turn)"
+                    if timed.students < large else ""))
+    if baselines.otter_course.available():
+        print(f"  otter run, {len(students)} students x {len(hand_tests.SLUGS)} notebooks ...", flush=True)
+        timed = baselines.otter(scratch, files, students)
+        rows.append(Row("baseline", "`otter run` per notebook, an otter-grader assignment (the same tests)",
+                        f"{seconds(timed.per_student)} / student ({seconds(timed.wall)} for {timed.students})",
+                        note=f"load {timed.load:.1f} before{extrapolated(timed)}; "
+                             + mistakes_passed(files, timed.points, hand_total, students)))
+        rows.append(Row("ratio", f"otter run / batch grader, N = {small}", _ratio(timed.per_student, section),
+                        f">= {SECTION_OTTER}x", timed.per_student >= SECTION_OTTER * section))
+    else:
+        notes.append("otter-grader is not installed (pip install '.[bench]'): no otter row.")
+    if own_sample > 0:
+        own = students[:own_sample]
+        print(f"  nbgrader autograde, this project's notebooks, {len(own)} students ...", flush=True)
+        timed = baselines.own_nbgrader(scratch, files, own)
+        rows.append(Row("this project", "`nbgrader autograde` of this project's notebooks (hidden cells call "
+                        "this grader once per notebook)",
+                        f"{seconds(timed.per_student)} / student ({seconds(timed.wall)} for {timed.students})",
+                        note=f"load {timed.load:.1f} before; the nbgrader route of this project, not a baseline"))
+    notes.append(f"Grades of the first {len(students)} students: in the batch grader, "
+                 + mistakes_passed(files, ours[small].totals, ours[small].maximum, students) + ".")
+    return rows

@@ -17,7 +17,7 @@ import pytest
 from autograder.grading import grade_module
 from autograder.manifest import exercises
 from autograder.notebook_code import notebook_code
-from benchmarks import cohort
+from benchmarks import cohort, hand_tests, nbgrader_course, otter_course
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,8 +54,9 @@ def test_quick_benchmarks_write_the_table(tmp_path):
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     text = results.read_text(encoding="utf-8")
-    for row in ("bare `python -c", "`python -m autograder grade`, N = 2", "check memo off",
-                "seconds per submission / bare start-up", "`pytest test_gaussian_mle.py`, reference",
+    for row in ("bare `python -c", "`python -m autograder grade --jobs 1`, N = 2, check memo off",
+                "check memo on", "a cohort of one", "first graded student", "largest process",
+                "seconds per student / bare start-up", "`pytest test_gaussian_mle.py`, reference",
                 "`pytest test_gaussian_mle.py`, stub", "solutions/em_gmm.py, per iteration",
                 "fork + confine + load", "audit-hook guard"):
         assert row in text, f"row {row!r} missing from results.md:\n{text}"
@@ -63,3 +64,35 @@ def test_quick_benchmarks_write_the_table(tmp_path):
         assert fact in text
     assert "2 students in grades.csv" in text
     assert "WARNING" not in text, "the reference EM and scikit-learn ended on different parameters"
+
+
+def _run_cells(cells: list[str]) -> None:
+    scope: dict = {}
+    for code in cells:
+        exec(compile(code, "<cell>", "exec"), scope)
+
+
+@pytest.mark.parametrize("slug", hand_tests.SLUGS)
+def test_the_conventional_course_passes_the_reference_and_fails_a_stub(slug):
+    """The baseline's hand-written tests are real tests: the reference passes each, a stub fails each."""
+    notebook = nbgrader_course.source_notebook(slug)
+    code = ["import matplotlib\nmatplotlib.use('Agg')"] + [
+        c["source"] for c in notebook["cells"] if c["cell_type"] == "code"]
+    _run_cells(code)
+    tests = [c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
+    assert len(tests) == len(next(e for e in exercises() if e.slug == slug).functions)
+    assert all(c["metadata"]["nbgrader"]["points"] == 1 for c in tests)
+    setup, _ = nbgrader_course.split_solution(slug)
+    stub = cohort.strip_solutions(next(e for e in exercises() if e.slug == slug).solution_path.read_text())
+    for cell in tests:
+        with pytest.raises(Exception):
+            _run_cells([stub, cell["source"].replace("### BEGIN HIDDEN TESTS", "")])
+
+
+def test_the_otter_master_notebook_has_a_question_and_a_hidden_test_per_function():
+    notebook = otter_course.master_notebook("kmeans")
+    sources = ["".join(c["source"]) for c in notebook["cells"]]
+    functions = next(e for e in exercises() if e.slug == "kmeans").functions
+    assert sum(s.startswith("# BEGIN QUESTION") for s in sources) == len(functions)
+    assert sum(s.startswith("# HIDDEN\n") for s in sources) == len(functions)
+    assert otter_course.answer_cells(notebook, list(functions)).keys() == set(functions)
