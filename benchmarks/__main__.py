@@ -6,6 +6,7 @@
 
 Benchmarks: throughput (batch grader vs a conventional nbgrader course and
 otter-grader on the same students; one student; start-up; memory),
+startup (each process a grading run starts, on its own),
 latency (student pytest), em (reference EM vs scikit-learn), sandbox (cost
 of fork + load and of the audit-hook guard).
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from . import machine, report
 
-NAMES = ("throughput", "latency", "em", "sandbox")
+NAMES = ("throughput", "startup", "latency", "em", "sandbox")
 RESULTS = Path(__file__).resolve().parent / "results.md"
 
 
@@ -66,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
             rows += throughput.run(args.sizes or ([4] if quick else [20, 400]), args.jobs, sample,
                                    min(own, sample), startup_repeats=2 if quick else 7, notes=notes,
                                    one_repeats=1 if quick else 3)
+        elif name == "startup":
+            from . import startup_profile
+
+            rows += startup_profile.run(repeats=1 if quick else 5)
         elif name == "latency":
             from . import latency
 

@@ -12,6 +12,8 @@ Each returns seconds per student, the students graded and their points.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +34,6 @@ class Timed:
 
 
 def _load() -> float:
-    import os
-
     return os.getloadavg()[0]
 
 
@@ -76,7 +76,7 @@ def own_nbgrader(scratch: Path, files, students: list[str]) -> Timed:
     templates = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in released.glob("*.ipynb")}
     chosen = [f for f in files if f.student in students and f.slug in templates]
     cohort.write_notebooks(chosen, templates, course / "submitted", notebooks.ASSIGNMENT)
-    command = [__import__("sys").executable, "-m", "nbgrader", "autograde", notebooks.ASSIGNMENT, "--create",
+    command = [sys.executable, "-m", "nbgrader", "autograde", notebooks.ASSIGNMENT, "--create",
                "--force", f"--CourseDirectory.root={course}",
                f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}"]
     load = _load()

@@ -116,16 +116,14 @@ def autograde(course: Path) -> float:
 
 
 def scores(course: Path, students: list[str]) -> dict[str, float]:
-    """Each student's total over the course's notebooks, read from the autograded notebooks."""
+    """Each student's total, as nbgrader's gradebook records it."""
+    from nbgrader.api import Gradebook, MissingEntry
+
     totals: dict[str, float] = {}
-    for student in students:
-        total = 0.0
-        for path in sorted((course / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
-            notebook = json.loads(path.read_text(encoding="utf-8"))
-            for cell in notebook["cells"]:
-                meta = cell.get("metadata", {}).get("nbgrader", {})
-                if meta.get("grade") and cell["cell_type"] == "code":
-                    failed = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
-                    total += 0.0 if failed else float(meta.get("points", 0))
-        totals[student] = total
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for student in students:
+            try:
+                totals[student] = float(gradebook.find_submission(ASSIGNMENT, student).score)
+            except MissingEntry:
+                totals[student] = 0.0
     return totals

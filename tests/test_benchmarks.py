@@ -56,7 +56,7 @@ def test_quick_benchmarks_write_the_table(tmp_path):
     text = results.read_text(encoding="utf-8")
     for row in ("bare `python -c", "`python -m autograder grade --jobs 1`, N = 2, check memo off",
                 "check memo on", "a cohort of one", "first graded student", "largest process",
-                "seconds per student / bare start-up", "`pytest test_gaussian_mle.py`, reference",
+                "seconds per student / bare start-up", "a zygote: started and ready to fork", "`pytest test_gaussian_mle.py`, reference",
                 "`pytest test_gaussian_mle.py`, stub", "solutions/em_gmm.py, per iteration",
                 "fork + confine + load", "audit-hook guard"):
         assert row in text, f"row {row!r} missing from results.md:\n{text}"
