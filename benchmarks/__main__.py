@@ -38,6 +38,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--nbgrader-sample", type=int,
                    help="students graded by the conventional nbgrader course and by otter run, extrapolated "
                         "to the largest size (default 20; --quick 1; 0 skips every baseline)")
+    p.add_argument("--otter-sample", type=int,
+                   help="students graded by otter run (default: the --nbgrader-sample)")
     p.add_argument("--own-sample", type=int,
                    help="students graded by nbgrader autograde of this project's notebooks (default 5; "
                         "--quick 1; 0 skips)")
@@ -64,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
 
             sample = args.nbgrader_sample if args.nbgrader_sample is not None else (1 if quick else 20)
             own = args.own_sample if args.own_sample is not None else (1 if quick else 5)
+            otter = args.otter_sample if args.otter_sample is not None else sample
             rows += throughput.run(args.sizes or ([4] if quick else [20, 400]), args.jobs, sample,
-                                   min(own, sample), startup_repeats=2 if quick else 7, notes=notes,
+                                   min(otter, sample), min(own, sample), startup_repeats=2 if quick else 7, notes=notes,
                                    one_repeats=1 if quick else 3)
         elif name == "startup":
             from . import startup_profile

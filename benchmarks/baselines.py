@@ -25,7 +25,7 @@ from .timing import ROOT, bench_env, run_timed
 class Timed:
     wall: float
     students: int
-    points: dict[str, float]
+    points: dict[tuple[str, str], float]  # (student, exercise) -> points
     load: float  # 1-minute load average just before the timing
 
     @property
@@ -62,7 +62,7 @@ def otter(scratch: Path, files, students: list[str]) -> Timed:
     for f in chosen:
         out = folder / "graded" / f.student / f.slug
         wall += otter_course.grade(made[f.slug][0], submitted / f.student / "otter" / f"{f.slug}.ipynb", out)
-        points[f.student] = points.get(f.student, 0.0) + otter_course.score(out)
+        points[f.student, f.slug] = otter_course.score(out)
     return Timed(wall, len(students), points, load)
 
 
@@ -82,6 +82,4 @@ def own_nbgrader(scratch: Path, files, students: list[str]) -> Timed:
     load = _load()
     # From the repository root, so that its nbgrader_config.py (the hidden cells' import path) applies.
     wall, _ = run_timed(command, cwd=ROOT, env=bench_env())
-    graded = {s: float(len(list((course / "autograded" / s / notebooks.ASSIGNMENT).glob("*.ipynb"))))
-              for s in students}
-    return Timed(wall, len(students), graded, load)
+    return Timed(wall, len(students), {}, load)

@@ -115,15 +115,17 @@ def autograde(course: Path) -> float:
     return nbgrader(course, "autograde", ASSIGNMENT, "--create", "--force")
 
 
-def scores(course: Path, students: list[str]) -> dict[str, float]:
-    """Each student's total, as nbgrader's gradebook records it."""
+def scores(course: Path, students: list[str], slugs=hand_tests.SLUGS) -> dict[tuple[str, str], float]:
+    """Each student's points per notebook, as nbgrader's gradebook records them."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    totals: dict[str, float] = {}
+    points: dict[tuple[str, str], float] = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for student in students:
-            try:
-                totals[student] = float(gradebook.find_submission(ASSIGNMENT, student).score)
-            except MissingEntry:
-                totals[student] = 0.0
-    return totals
+            for slug in slugs:
+                try:
+                    notebook = gradebook.find_submission_notebook(slug, ASSIGNMENT, student)
+                    points[student, slug] = float(notebook.score)
+                except MissingEntry:
+                    points[student, slug] = 0.0
+    return points

@@ -46,8 +46,7 @@ class Run:
     graded: int
     rss_mb: float
     load: float
-    totals: dict[str, float]
-    maximum: float
+    points: dict[tuple[str, str], float]  # (student, exercise) -> points
 
 
 def load() -> float:
@@ -70,10 +69,9 @@ def grade_cohort(submissions: Path, out: Path, jobs: int, *, memo: bool) -> Run:
     first, wall, _, stderr = run_watched(command, "[1/", cwd=ROOT, env=env)
     with open(out / "grades.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    totals = {r["student"]: float(r["total"] or 0) for r in rows}
-    maximum = max((float(r["max_total"] or 0) for r in rows), default=0.0)
+    points = {(r["student"], slug): float(r[slug] or 0) for r in rows for slug in hand_tests.SLUGS}
     rss_kb = int(stderr.strip().splitlines()[-1])
-    return Run(wall, first, len(rows), rss_kb / 1024, before, totals, maximum)
+    return Run(wall, first, len(rows), rss_kb / 1024, before, points)
 
 
 def _median_run(runs: list[Run]) -> Run:
@@ -84,15 +82,23 @@ def _ratio(x: float, y: float) -> str:
     return f"{x / y:.2f}x" if x / y < 10 else f"{x / y:.0f}x"
 
 
-def mistakes_passed(files: list[cohort.StudentFile], totals: dict[str, float], full: float,
+def mistakes_passed(files: list[cohort.StudentFile], points: dict[tuple[str, str], float], full: dict[str, float],
                     students: list[str]) -> str:
-    """How many of ``students`` with a classic mistake in a file still got full marks."""
-    wrong = {f.student for f in files if f.kind == "mutant" and f.student in students}
-    passed = sum(1 for s in wrong if totals.get(s, 0.0) >= full - 1e-9)
-    return f"{passed} of the {len(wrong)} students with a classic mistake got full marks"
+    """How many exercise files of ``students`` holding a classic mistake still got full marks."""
+    wrong = [f for f in files if f.kind == "mutant" and f.student in students]
+    passed = sum(1 for f in wrong if points.get((f.student, f.slug), 0.0) >= full[f.slug] - 1e-9)
+    return f"{passed} of the {len(wrong)} files with a classic mistake got full marks"
 
 
-def run(sizes: list[int], jobs: int, sample: int, own_sample: int, startup_repeats: int,
+def full_marks() -> tuple[dict[str, float], dict[str, float]]:
+    """Points of a perfect file per exercise: in the batch grader, and in the hand-written tests."""
+    from autograder.grading import max_points
+
+    return ({slug: max_points(slug) for slug in hand_tests.SLUGS},
+            {slug: float(len(hand_tests.TESTS[slug])) for slug in hand_tests.SLUGS})
+
+
+def run(sizes: list[int], jobs: int, sample: int, otter_sample: int, own_sample: int, startup_repeats: int,
         notes: list[str], one_repeats: int = 3) -> list[Row]:
     rows: list[Row] = []
     bare, bare_load = startup_seconds(startup_repeats)
@@ -144,11 +150,11 @@ def run(sizes: list[int], jobs: int, sample: int, own_sample: int, startup_repea
         rows.append(Row("batch grader", f"largest process, N = {large}", f"{top.rss_mb:.0f} MB",
                         f"< {MEMORY_MB} MB", top.rss_mb < MEMORY_MB))
         if sample > 0:
-            rows += _baseline_rows(scratch, files, sample, own_sample, ours, notes)
+            rows += _baseline_rows(scratch, files, sample, otter_sample, own_sample, ours, notes)
     return rows
 
 
-def _baseline_rows(scratch: Path, files, sample: int, own_sample: int, ours: dict[int, Run],
+def _baseline_rows(scratch: Path, files, sample: int, otter_sample: int, own_sample: int, ours: dict[int, Run],
                    notes: list[str]) -> list[Row]:
     rows: list[Row] = []
     small, large = min(ours), max(ours)
@@ -161,13 +167,14 @@ def _baseline_rows(scratch: Path, files, sample: int, own_sample: int, ours: dic
             f"; timed on the first {timed.students} students: {seconds(timed.per_student * large)} extrapolated to N = {large}"
 
     hand_total = float(sum(len(t) for t in hand_tests.TESTS.values()))
+    ours_full, hand_full = full_marks()
     print(f"  nbgrader autograde, conventional course, {len(students)} students ...", flush=True)
     timed = baselines.conventional_nbgrader(scratch, files, students)
     rows.append(Row("baseline", "`nbgrader autograde`, a conventional course (one hidden `assert_allclose` "
                     f"test per function, {hand_total:.0f} tests)",
                     f"{seconds(timed.per_student)} / student ({seconds(timed.wall)} for {timed.students})",
                     note=f"load {timed.load:.1f} before{extrapolated(timed)}; "
-                         + mistakes_passed(files, timed.points, hand_total, students)))
+                         + mistakes_passed(files, timed.points, hand_full, students)))
     rows.append(Row("ratio", f"conventional nbgrader / batch grader, N = {small}",
                     _ratio(timed.per_student, section), f">= {SECTION_NBGRADER}x",
                     timed.per_student >= SECTION_NBGRADER * section))
@@ -176,16 +183,17 @@ def _baseline_rows(scratch: Path, files, sample: int, own_sample: int, ours: dic
                     timed.per_student >= COURSE_NBGRADER * course,
                     note="nbgrader's seconds per student do not fall with N (one kernel per notebook, in turn)"
                     if timed.students < large else ""))
-    if baselines.otter_course.available():
-        print(f"  otter run, {len(students)} students x {len(hand_tests.SLUGS)} notebooks ...", flush=True)
-        timed = baselines.otter(scratch, files, students)
+    if otter_sample > 0 and baselines.otter_course.available():
+        graded = students[:otter_sample]
+        print(f"  otter run, {len(graded)} students x {len(hand_tests.SLUGS)} notebooks ...", flush=True)
+        timed = baselines.otter(scratch, files, graded)
         rows.append(Row("baseline", "`otter run` per notebook, an otter-grader assignment (the same tests)",
                         f"{seconds(timed.per_student)} / student ({seconds(timed.wall)} for {timed.students})",
                         note=f"load {timed.load:.1f} before{extrapolated(timed)}; "
-                             + mistakes_passed(files, timed.points, hand_total, students)))
+                             + mistakes_passed(files, timed.points, hand_full, graded)))
         rows.append(Row("ratio", f"otter run / batch grader, N = {small}", _ratio(timed.per_student, section),
                         f">= {SECTION_OTTER}x", timed.per_student >= SECTION_OTTER * section))
-    else:
+    elif otter_sample > 0:
         notes.append("otter-grader is not installed (pip install '.[bench]'): no otter row.")
     if own_sample > 0:
         own = students[:own_sample]
@@ -196,5 +204,5 @@ def _baseline_rows(scratch: Path, files, sample: int, own_sample: int, ours: dic
                         f"{seconds(timed.per_student)} / student ({seconds(timed.wall)} for {timed.students})",
                         note=f"load {timed.load:.1f} before; the nbgrader route of this project, not a baseline"))
     notes.append(f"Grades of the first {len(students)} students: in the batch grader, "
-                 + mistakes_passed(files, ours[small].totals, ours[small].maximum, students) + ".")
+                 + mistakes_passed(files, ours[small].points, ours_full, students) + ".")
     return rows

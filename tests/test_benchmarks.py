@@ -51,7 +51,7 @@ def test_quick_benchmarks_write_the_table(tmp_path):
     results = tmp_path / "results.md"
     command = [sys.executable, "-m", "benchmarks", "--quick", "--sizes", "2", "--nbgrader-sample", "0",
                "--em-n", "2000", "--jobs", "1", "--results", str(results)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     text = results.read_text(encoding="utf-8")
     for row in ("bare `python -c", "`python -m autograder grade --jobs 1`, N = 2, check memo off",
