@@ -44,6 +44,8 @@ send, recv, encode, decode, WireError = wire.send, wire.recv, wire.encode, wire.
 
 #: (read roots, list roots, site dirs), computed once in the zygote.
 ALLOWED_ROOTS = ((), (), ())
+#: ``[(path, is_folder)]`` a child may read under Landlock, computed once in the zygote.
+LANDLOCK_RULES = []
 
 # --------------------------------------------------------------------------
 # The child: one student module, one socket.
@@ -155,7 +157,8 @@ def serve(conn, module_path, module_name, hook=None):
         _reply(conn, reply, hook, buffers)
 
 
-def _apply_limits(limits):
+def _apply_limits(limits, threads):
+    """Resource limits; ``threads``: the kernel layers refuse new processes, so threads may run."""
     import resource
 
     def cap(kind, value):
@@ -170,7 +173,7 @@ def _apply_limits(limits):
     cap(resource.RLIMIT_FSIZE, limits.get("file_size"))
     cap(resource.RLIMIT_NOFILE, limits.get("open_files"))
     cap(resource.RLIMIT_CORE, 0)
-    if os.geteuid() != 0:  # root ignores it; the guard refuses process creation anyway
+    if os.geteuid() != 0 and not threads:  # root ignores it; the guard refuses processes anyway
         cap(resource.RLIMIT_NPROC, 0)
 
 
@@ -204,13 +207,24 @@ def run_child(conn, job, output_fd):
     limits = dict(job.get("limits", {}))
     if limits.get("memory"):
         limits["address_space"] = _current_address_space() + int(limits["memory"])
-    confine._drop_privileges(scratch)
-    _apply_limits(limits)
+    owned = [scratch]
+    kernel = job.get("isolation", "kernel") == "kernel"
+    _apply_limits(limits, threads=kernel)
+    if kernel:
+        try:
+            confine.confine(scratch, LANDLOCK_RULES, owned)
+        except confine.ConfinementError as exc:  # fail closed: no student code without the kernel layers
+            _reply(conn, {"status": "sandbox_error", "error": {
+                "type": "ConfinementError", "message": str(exc), "trace": []}}, None)
+            os._exit(0)
+    else:
+        confine.drop_to_nobody(owned)
     os.environ.update({"TMPDIR": scratch, "HOME": scratch})
     sys.argv = [job["module_path"]]
     sys.path[:] = [scratch] + [p for p in sys.path if p]
-    hook = guard.Guard(scratch, *ALLOWED_ROOTS)
-    sys.addaudithook(hook)
+    hook = guard.Guard(scratch, *ALLOWED_ROOTS, kernel_holds=kernel)
+    if job.get("audit_hook", True):
+        sys.addaudithook(hook)
     try:
         serve(conn, job["module_path"], job["module_name"], hook)
     finally:
@@ -237,6 +251,8 @@ def zygote(control_fd):
     guard.install_forbidden_wrappers()
     global ALLOWED_ROOTS
     ALLOWED_ROOTS = guard.allowed_read_roots()
+    global LANDLOCK_RULES
+    LANDLOCK_RULES = confine.landlock_rules(ALLOWED_ROOTS[0], ALLOWED_ROOTS[2], confine.system_library_roots())
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     control = socket.socket(fileno=control_fd)
     send(control, {"status": "ready"})

@@ -46,6 +46,11 @@ class Limits:
     cpu_seconds: int = 120
     file_size: int = 8 << 20
     open_files: int = 64
+    #: "kernel" (Landlock, seccomp, privileges: a child that cannot have them does not run)
+    #: or "audit-hook-only" (weaker, chosen explicitly and recorded in every report).
+    isolation: str = "kernel"
+    #: Test-only: run without the audit hook, to prove the kernel layers hold alone.
+    audit_hook: bool = True
 
     def for_child(self) -> dict:
         return {
@@ -204,6 +209,8 @@ class StudentModule:
             "module_name": module_name,
             "scratch": str(scratch),
             "limits": limits.for_child(),
+            "isolation": limits.isolation,
+            "audit_hook": limits.audit_hook,
         }
         try:
             self.pid, self.sock = zygote.spawn(job, self.drain.write_fd)
@@ -211,6 +218,9 @@ class StudentModule:
             self.drain.close_writer()  # the child holds the only write end: EOF when it is gone
         self.alive = True
         self.load = self._receive(limits.load_timeout)
+        if self.load.status == "sandbox_error":
+            self.kill()
+            raise SandboxError(f"the sandbox could not confine a child: {self.load.error.get('message', '')}")
 
     def call(self, function: str, args=(), kwargs=None, timeout: float | None = None) -> Reply:
         if not self.alive:
@@ -287,7 +297,7 @@ def _parse_reply(raw: dict, buffers: list, seconds: float) -> Reply:
     if not isinstance(raw, dict):
         raise wire.WireError("a reply that is not a message")
     status = raw["status"]
-    if status not in {"loaded", "load_error", "returned", "raised", "missing"}:
+    if status not in {"loaded", "load_error", "returned", "raised", "missing", "sandbox_error"}:
         raise wire.WireError(f"unknown status {status!r}")
     error = raw.get("error") or {}
     clean_error = {
