@@ -28,6 +28,7 @@ from .escaping import escape_controls
 from .grading import all_slugs, checks_for
 from .reports import fmt_points, grades_csv, write_student_reports, write_summary
 from .sandbox import Limits
+from .sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, describe, require
 from .student import (RECORD, ZygoteKeeper, failed_record, grade_student, grader_fingerprint,
                       output_folder, read_record, write_atomic)
 from .submissions import Submission, SubmissionsError, find_cohort
@@ -54,17 +55,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="re-grade students whose files have not changed")
     parser.add_argument("--progress", choices=("auto", "bar", "lines"), default="auto",
                         help="a progress bar (auto: on a terminal outside CI) or one line per student")
+    parser.add_argument("--isolation", choices=ISOLATIONS, default=KERNEL,
+                        help="kernel (default: Landlock, seccomp, an unprivileged uid; refuses to run where "
+                             "they do not hold) or audit-hook-only (weaker; recorded in every report)")
 
 
 def options_from(args) -> dict:
     """What decides a grade besides the code: part of the grader fingerprint."""
     return {"timeout": args.timeout, "budget": args.budget, "memory_mb": args.memory,
-            "slugs": args.exercise or all_slugs()}
+            "slugs": args.exercise or all_slugs(), "isolation": args.isolation}
 
 
 def limits_from(options: dict) -> Limits:
     return Limits(call_timeout=options["timeout"], load_timeout=options["timeout"],
-                  memory=options["memory_mb"] << 20)
+                  memory=options["memory_mb"] << 20, isolation=options["isolation"])
 
 
 # --------------------------------------------------------------------------
@@ -108,6 +112,7 @@ def grade_and_write(submission: Submission, folder: Path, options: dict, grader:
         _KEEPER = ZygoteKeeper()
     record = grade_student(submission, _KEEPER, slugs=options["slugs"], limits=limits_from(options),
                            budget=options["budget"], grader=grader)
+    record["isolation"] = options["isolation"]
     commit(folder, record)
     return record
 
@@ -156,6 +161,11 @@ class Progress:
 
 def run(args) -> int:
     options = options_from(args)
+    try:
+        require(options["isolation"])  # fail closed: no student code without the kernel layers
+    except IsolationUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="cohort-"))
@@ -206,6 +216,7 @@ def _run(args, options: dict, out: Path, scratch: Path) -> int:
     write_atomic(out / "grades.csv", grades_csv(ordered, columns, relative))
     write_summary(out, ordered, columns, relative)
     print_class_table(ordered, columns)
+    print(f"Isolation: {describe(options['isolation'])}.")
     elapsed = time.monotonic() - start
     print(f"\n{len(ordered)} students in {elapsed:.1f} s"
           + (f" ({elapsed / len(todo):.2f} s per graded student)" if todo else "") + ".")
@@ -252,6 +263,7 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
                 pending.append(submission)
             else:
                 record = failed_record(submission, options["slugs"], reason, grader)
+                record["isolation"] = options["isolation"]
                 commit(folders[submission.student], record)
                 done[submission.student] = record
                 progress.update(record)

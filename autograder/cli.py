@@ -4,6 +4,7 @@
     python -m autograder grade SUBMISSIONS --out OUT
     python -m autograder release --out DIR
     python -m autograder export gradescope --out autograder.zip
+    python -m autograder doctor                   which sandbox layers this machine supports
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ VERB_MODULES = {
     "grade": "autograder.batch",
     "release": "autograder.release",
     "export": "autograder.gradescope",
+    "doctor": "autograder.doctor",
 }
 
 

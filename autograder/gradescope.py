@@ -9,7 +9,10 @@ dependencies), ``run_autograder`` (grades ``/autograder/submission`` into
 as ``python -m autograder.gradescope``; ``AUTOGRADER_ROOT`` moves the root
 away from ``/autograder`` (to test the zip on a laptop) and
 ``AUTOGRADER_PYTHON`` picks an existing interpreter instead of the one
-``setup.sh`` builds.
+``setup.sh`` builds. The container refuses to grade where the kernel layers of
+the sandbox do not hold, unless the zip was exported with
+``--isolation=audit-hook-only`` (``AUTOGRADER_ISOLATION``); results.json says
+which isolation a grade was given under.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ set -uo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 SOURCE="$ROOT/source"
 PYTHON="${AUTOGRADER_PYTHON:-$SOURCE/.venv/bin/python}"
-export AUTOGRADER_ROOT="$ROOT" MPLBACKEND=Agg
+export AUTOGRADER_ROOT="$ROOT" MPLBACKEND=Agg AUTOGRADER_ISOLATION="${AUTOGRADER_ISOLATION:-%(isolation)s}"
 cd "$SOURCE"
 exec "$PYTHON" -m autograder.gradescope
 """
@@ -57,10 +60,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", choices=["gradescope"], help="what to export (gradescope)")
     parser.add_argument("--out", type=Path, default=Path("autograder.zip"),
                         help="the zip to write (default autograder.zip)")
+    parser.add_argument("--isolation", choices=("kernel", "audit-hook-only"), default="kernel",
+                        help="what the container requires: kernel (default: refuses to grade where Landlock "
+                             "or seccomp is missing) or audit-hook-only (weaker; recorded in results.json)")
 
 
 def run(args) -> int:
-    path = export_zip(args.out)
+    path = export_zip(args.out, isolation=args.isolation)
     print(f"wrote {path}: upload it as a Gradescope programming assignment's autograder "
           f"(students submit gaussian_mle.py, mse_nll.py, em_gmm.py, kmeans.py or the .ipynb versions).")
     return 0
@@ -82,12 +88,13 @@ def _package_files() -> list[tuple[Path, str]]:
     return files
 
 
-def export_zip(out: Path) -> Path:
+def export_zip(out: Path, isolation: str = "kernel") -> Path:
     """Write the autograder zip (files at its root, as Gradescope requires)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+        run_autograder = RUN_AUTOGRADER % {"isolation": isolation}
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", run_autograder)):
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o100755 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -109,13 +116,18 @@ def grade_in_container(root: Path) -> dict:
     from .student import ZygoteKeeper, grade_student, write_atomic
     from .submissions import find_student_files
 
+    from .sandbox.isolation import require
+
+    limits = _limits()
+    require(limits.isolation)  # fail closed: IsolationUnavailable says why and how to proceed
     slugs = all_slugs()
     submission = find_student_files(root / "submission", slugs, student="submission", depth=3)
     keeper = ZygoteKeeper()
     try:
-        record = grade_student(submission, keeper, slugs=slugs, limits=_limits(), budget=60.0)
+        record = grade_student(submission, keeper, slugs=slugs, limits=limits, budget=60.0)
     finally:
         keeper.close()
+    record["isolation"] = limits.isolation
     results = results_json(record)
     write_atomic(root / "results" / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
     return results
@@ -123,9 +135,11 @@ def grade_in_container(root: Path) -> dict:
 
 def _limits():
     from .sandbox import Limits
+    from .sandbox.isolation import from_environment
 
     return Limits(call_timeout=float(os.environ.get("AUTOGRADER_TIMEOUT", 10)),
-                  load_timeout=float(os.environ.get("AUTOGRADER_TIMEOUT", 10)))
+                  load_timeout=float(os.environ.get("AUTOGRADER_TIMEOUT", 10)),
+                  isolation=from_environment())
 
 
 def main() -> int:

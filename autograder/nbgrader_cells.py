@@ -7,6 +7,8 @@ runs every hidden check of the exercise on it through the sandbox and prints
 the results as JSON. It is started by the kernel hook
 (``autograder/kernel_path/mle_em_hidden.py``) in its own process, so the
 checks and the reference never share a process with the student's code.
+Like every route, it refuses to run student code where the kernel layers of
+the sandbox do not hold, unless ``AUTOGRADER_ISOLATION=audit-hook-only``.
 """
 
 from __future__ import annotations
@@ -30,22 +32,29 @@ def submission_code(notebook: Path) -> str:
 def grade_notebook(notebook: Path, slug: str, zygote=None) -> dict:
     """{"status", "message", "points", "max_points", "checks": {name: result}} for one notebook."""
     from .grading import grade_module
-    from .sandbox import Zygote
+    from .sandbox import Limits, Zygote
+    from .sandbox.isolation import IsolationUnavailable, from_environment, require
 
+    try:
+        isolation = from_environment()
+        require(isolation)
+    except IsolationUnavailable as exc:
+        return {"exercise": slug, "status": "refused", "message": str(exc), "points": 0,
+                "max_points": 0, "checks": {}, "isolation": None}
     own = zygote is None
     zygote = zygote or Zygote()
     try:
         with tempfile.TemporaryDirectory(prefix="nbgrader-cells-") as scratch:
             module = Path(scratch) / f"{slug}.py"
             module.write_text(submission_code(notebook))
-            result = grade_module(slug, module, zygote)
+            result = grade_module(slug, module, zygote, limits=Limits(isolation=isolation))
     finally:
         if own:
             zygote.close()
     return {
         "exercise": slug, "status": result.status, "message": result.message,
         "points": result.points, "max_points": result.max_points,
-        "checks": {r.name: r.to_dict() for r in result.results},
+        "checks": {r.name: r.to_dict() for r in result.results}, "isolation": isolation,
     }
 
 

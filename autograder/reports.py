@@ -88,6 +88,7 @@ def results_json(record: dict, visibility: str = "visible") -> dict:
         "visibility": visibility,
         "stdout_visibility": "hidden",
         "tests": tests,
+        "isolation": record.get("isolation", "kernel"),
     }
 
 
@@ -290,6 +291,7 @@ def summary_markdown(records: list[dict], slugs: list[str], folders: dict[str, s
             f"{statistics.mean(totals):.1f}, median {fmt_points(statistics.median(totals))}, "
             f"min {fmt_points(min(totals))}, max {fmt_points(max(totals))}; "
             f"{sum(t == maximum for t in totals)} with full marks.", "",
+            f"Isolation: {_isolation_line(records)}.", "",
             "![Score histogram and pass rate per check](summary.png)", "",
             "## Per exercise", "", "| exercise | mean | full marks | file missing or not importable |",
             "| --- | --- | --- | --- |"]
@@ -322,6 +324,14 @@ def summary_markdown(records: list[dict], slugs: list[str], folders: dict[str, s
             out.append(f"| {md_escape(r['student'])} | {r['status']} | "
                        f"{md_escape(r['problems'] or r.get('rejected', ''))} |")
     return "\n".join(out) + "\n"
+
+
+def _isolation_line(records: list[dict]) -> str:
+    """What protected the run: a grade given without the kernel layers is flagged in bold."""
+    from .sandbox.isolation import AUDIT_HOOK_ONLY, describe
+
+    kinds = sorted({r.get("isolation", "kernel") for r in records})
+    return "; ".join(f"**{describe(k)}**" if k == AUDIT_HOOK_ONLY else describe(k) for k in kinds)
 
 
 def summary_png(records: list[dict]) -> bytes:

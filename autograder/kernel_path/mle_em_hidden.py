@@ -48,7 +48,11 @@ def _grade(slug):
 
 def hidden_check(slug, name):
     """Pass if the hidden check ``name`` of exercise ``slug`` passed; else fail with its message."""
-    result = _grade(slug)["checks"].get(name)
+    graded = _grade(slug)
+    if graded.get("status") == "refused":  # the sandbox cannot confine student code on this machine
+        raise HiddenCheckFailed("The grader refused to run the hidden checks here "
+                                "(not your mistake; tell your teaching staff).", graded.get("message", ""))
+    result = graded["checks"].get(name)
     if result is None:
         raise HiddenCheckFailed(f"The hidden check {name} is unknown to the grader (not your mistake).")
     points = f"{result['max_points']:g} point{'s' if result['max_points'] != 1 else ''}"

@@ -249,6 +249,7 @@ def zygote(control_fd):
     import matplotlib.pyplot  # noqa: F401
 
     guard.install_forbidden_wrappers()
+    guard.install_tripwires()
     global ALLOWED_ROOTS
     ALLOWED_ROOTS = guard.allowed_read_roots()
     global LANDLOCK_RULES

@@ -90,6 +90,30 @@ def install_forbidden_wrappers():
     sys.meta_path.insert(0, _ForbiddenModuleWatcher())
 
 
+def _tripwire(event, function):
+    """``function`` raising audit event ``event`` first: routines CPython does not audit."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        sys.audit(event, *args[:1])
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+def install_tripwires():
+    """Audit events for process and signal routines that raise none (the kernel refuses them anyway)."""
+    import _posixsubprocess
+    import signal
+
+    _posixsubprocess.fork_exec = _tripwire("_posixsubprocess.fork_exec", _posixsubprocess.fork_exec)
+    if hasattr(os, "pidfd_open"):
+        os.pidfd_open = _tripwire("os.pidfd_open", os.pidfd_open)
+    if hasattr(signal, "pidfd_send_signal"):
+        signal.pidfd_send_signal = _tripwire("signal.pidfd_send_signal", signal.pidfd_send_signal)
+
+
 # --------------------------------------------------------------------------
 # The guard: an audit hook with an allow-list of what student code may touch.
 # --------------------------------------------------------------------------
@@ -116,6 +140,9 @@ REFUSED_EVENTS = {
     "os.spawn": "start a process",
     "os.fork": "start a process",
     "os.forkpty": "start a process",
+    "_posixsubprocess.fork_exec": "start a process",
+    "os.pidfd_open": "send a signal to another process",
+    "signal.pidfd_send_signal": "send a signal to another process",
     "os.kill": "send a signal to another process",
     "os.killpg": "send a signal to another process",
     "signal.pthread_kill": "send a signal",
@@ -128,6 +155,8 @@ REFUSED_EVENTS = {
     "resource.prlimit": "change its resource limits",
     "webbrowser.open": "open a web browser",
 }
+#: Foreign-function modules a submission may not import itself (an offered library may).
+FFI_MODULES = frozenset({"cffi", "_cffi_backend"})
 #: Events whose first path arguments are changed on disk: allowed inside the scratch folder only.
 WRITE_EVENTS = {
     "os.remove": 1, "os.rename": 2, "os.rmdir": 1, "os.mkdir": 1, "os.symlink": 2, "os.link": 2,
@@ -210,6 +239,25 @@ def _within(path, roots):
     return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
 
+def _exists(path):
+    """Whether ``path`` exists, counting one behind a folder this process may not search."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _fixed_path_type(value):
+    """A path-like object of a standard type, whose ``__fspath__`` cannot be rigged."""
+    import pathlib
+
+    return type(value) in (pathlib.PosixPath, pathlib.PurePosixPath) or (
+        type(value).__name__ == "DirEntry" and type(value).__module__ == "posix")
+
+
 class Guard:
     """Audit hook: refuses, and records, what a submission has no business doing."""
 
@@ -227,16 +275,32 @@ class Guard:
             self.attempts.append(what)
         raise error(f"The grader does not allow a submission to {what}.")
 
-    def _path(self, value):
+    def _path(self, value, base=None):
+        """The real path ``value`` names (relative ones from ``base``, else the working folder)."""
         if isinstance(value, int) or value is None:
             return None
+        if type(value) not in (str, bytes) and not _fixed_path_type(value):
+            # The hook and the kernel each call __fspath__: one that answers differently each
+            # time would show the hook one file and the kernel another.
+            self.refuse(f"name a file through a path-like object of type {type(value).__name__}")
         try:
-            return os.path.realpath(os.fsdecode(value))
+            text = os.fsdecode(value)
         except (TypeError, ValueError):
             return None
+        climbs = not os.path.isabs(text) and os.path.normpath(text).startswith("..")
+        text = os.path.join(base, text) if base else text
+        try:
+            path = os.path.realpath(text)
+        except OSError:  # a link this process may not read (another process's /proc entry)
+            path = os.path.abspath(text)
+        if climbs and _within(path, (self.scratch,)) and self._from_submission():
+            # Inside the folder as seen from here; with dir_fd the kernel starts from a folder
+            # this hook cannot see, and the same ".." leave it.
+            self.refuse(f"name a file with a relative path that climbs out of its folder ({text})")
+        return path
 
-    def check_write(self, value):
-        path = self._path(value)
+    def check_write(self, value, base=None):
+        path = self._path(value, base)
         if path is not None and not _within(path, (self.scratch,)):
             self.refuse(f"change files outside its own folder ({path})")
 
@@ -249,8 +313,16 @@ class Guard:
                     and path not in self.list_roots:
                 self.refuse(f"list the folder {path}")
         elif event == "import":
-            if args and str(args[0]).split(".")[0] in GRADER_PACKAGES:
+            top = str(args[0]).split(".")[0] if args else ""
+            if top in GRADER_PACKAGES:
                 self.refuse(f"import the grader's module {args[0]}")
+            if top in FFI_MODULES and (not self.kernel_holds or self._from_submission()):
+                self.refuse("call native code through cffi")
+        elif event == "os.symlink" and len(args) >= 2:
+            # A relative target is resolved from the link's folder, not from the working folder.
+            link = self._path(args[1])
+            self.check_write(args[1])
+            self.check_write(args[0], base=os.path.dirname(link) if link else None)
         elif event in WRITE_EVENTS:
             for value in args[: WRITE_EVENTS[event]]:
                 self.check_write(value)
@@ -263,10 +335,11 @@ class Guard:
 
     def _from_submission(self):
         """Whether the code that raised this event is the submission's own (not a library's)."""
-        import ctypes
-
-        skipped = (os.path.dirname(os.path.realpath(ctypes.__file__)), os.path.realpath(__file__))
-        frame = sys._getframe(2)
+        ctypes = sys.modules.get("ctypes")
+        skipped = (os.path.realpath(__file__),)
+        if ctypes is not None:
+            skipped += (os.path.dirname(os.path.realpath(ctypes.__file__)),)
+        frame = sys._getframe(1)
         while frame is not None:
             filename = os.path.realpath(frame.f_code.co_filename)
             if not _within(filename, skipped):
@@ -282,7 +355,7 @@ class Guard:
             isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND))
         if writing:
             self.check_write(path)
-        elif not _within(path, self.read_roots) and os.path.exists(path):
+        elif not _within(path, self.read_roots) and _exists(path):
             package = self._site_package(path)
             if package is not None and self._is_metadata(path):
                 return  # entry-point scans read every distribution's metadata: names only

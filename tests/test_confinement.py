@@ -1,0 +1,490 @@
+"""Kernel confinement: every class of escape, with the audit hook on and switched off.
+
+Each attack runs as a student function in a sandbox child and reports what it
+got. With the audit hook on, the guard refuses it and records the attempt
+(the exercise then scores 0 with a message). With the hook switched off (the
+test-only ``Limits.audit_hook``), the kernel layers alone must hold: nothing
+is read outside the allow-list, nothing outside the scratch folder changes,
+no process is started or signalled, no socket is opened.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.grading import grade_module
+from autograder.manifest import ROOT, exercise
+from autograder.sandbox import Limits, StudentModule
+from autograder.sandbox import confine as confine_module
+from autograder.sandbox import isolation
+
+pytestmark = pytest.mark.skipif(isolation.missing_layers(isolation.probe()) != [],
+                                reason="the kernel layers do not hold on this machine (see `doctor`)")
+
+SLUG = "gaussian_mle"
+REFERENCE = exercise(SLUG).solution_path
+CHECKS = ROOT / "autograder" / "checks" / f"{SLUG}.py"
+MARKER = "confinement-marker-51d7"
+HOOK_ON = Limits(call_timeout=10.0, load_timeout=10.0, memory=512 << 20)
+HOOK_OFF = dataclasses.replace(HOOK_ON, audit_hook=False)
+SITE = Path(sysconfig.get_paths()["purelib"]).resolve()
+
+# Each attack is the body of ``attack(t)``: ``t`` holds the targets; it sets ``got`` to what it obtained.
+READS = {
+    "open": "got = open(t['target']).read()",
+    "os.open": "fd = os.open(t['target'], os.O_RDONLY)\ngot = os.read(fd, 100000).decode()",
+    "pathlib": "got = pathlib.Path(t['target']).read_text()",
+    "io.FileIO": "got = io.FileIO(t['target']).read().decode()",
+    "linecache": "got = ''.join(linecache.getlines(t['target']))",
+    "import by path": """
+        spec = importlib.util.spec_from_file_location("stolen_module", t['target'])
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        got = repr(vars(module))
+    """,
+    "import by name": """
+        sys.path.insert(0, t['root'])
+        import solutions.gaussian_mle
+        got = repr(vars(solutions.gaussian_mle))
+    """,
+    "copy then read": "shutil.copyfile(t['target'], 'copy.py')\ngot = open('copy.py').read()",
+    "hard link then read": "os.link(t['target'], 'hard.py')\ngot = open('hard.py').read()",
+    "symlink then read": "os.symlink(t['target'], 'soft.py')\ngot = open('soft.py').read()",
+    "through /proc/self/root": "got = open('/proc/self/root' + t['target']).read()",
+    "through the zygote's /proc cwd": "got = open(f\"/proc/{t['zygote']}/root\" + t['target']).read()",
+    "O_PATH folder then openat": """
+        folder = os.open(os.path.dirname(t['target']), os.O_PATH)
+        fd = os.open(os.path.basename(t['target']), os.O_RDONLY, dir_fd=folder)
+        got = os.read(fd, 100000).decode()
+    """,
+    # Class 1: the hook checks one path, the kernel resolves another.
+    "dir_fd with a deep working folder": """
+        here = os.getcwd()
+        deep = os.path.join(here, *["d"] * 40)
+        os.makedirs(deep)
+        os.chdir(deep)
+        up = "../" * here.count("/")
+        fd = os.open(up + t['target'].lstrip("/"), os.O_RDONLY, dir_fd=os.open(here, os.O_RDONLY))
+        got = os.read(fd, 100000).decode()
+    """,
+    "relative symlink resolved from another folder": """
+        here = os.getcwd()
+        deep = os.path.join(here, *["d"] * 40)
+        os.makedirs(deep)
+        os.chdir(deep)
+        os.symlink("../" * here.count("/") + t['target'].lstrip("/"), os.path.join(here, "rel.py"))
+        os.chdir(here)
+        got = open("rel.py").read()
+    """,
+    "__fspath__ that changes per call": """
+        open("decoy.py", "w").write("decoy")
+
+        class Flip:
+            calls = 0
+
+            def __fspath__(self):
+                Flip.calls += 1
+                return "decoy.py" if Flip.calls == 1 else t['target']
+
+        shutil.copyfile(Flip(), "copy.py")
+        text = open("copy.py").read()
+        got = None if text == "decoy" else text
+    """,
+}
+PROCESSES = {
+    "_posixsubprocess.fork_exec": """
+        import _posixsubprocess
+        args = [b"/bin/sh", b"-c", b"sleep 100 # " + t['marker'].encode()]
+        pid = _posixsubprocess.fork_exec(args, [b"/bin/sh"], True, (), None, None, -1, -1, -1, -1, -1, -1,
+                                         *os.pipe(), True, False, -1, None, None, None, -1, None, False)
+        got = f"started {pid}"
+    """,
+    "os.posix_spawn": """
+        pid = os.posix_spawn("/bin/sleep", ["sleep", "100", t['marker']], dict(os.environ))
+        got = f"started {pid}"
+    """,
+    "os.fork": """
+        pid = os.fork()
+        if pid == 0:
+            import time
+            time.sleep(100)
+            os._exit(0)
+        got = f"started {pid}"
+    """,
+    "ctypes system": """
+        import ctypes
+        status = ctypes.CDLL(None).system(f"sleep 100 # {t['marker']}".encode())
+        if status != 0:
+            raise OSError(f"system() failed ({status})")
+        got = "system ran"
+    """,
+    "cffi system": """
+        from cffi import FFI
+        ffi = FFI()
+        ffi.cdef("int system(const char *command);")
+        status = ffi.dlopen(None).system(f"sleep 100 # {t['marker']}".encode())
+        if status != 0:
+            raise OSError(f"system() failed ({status})")
+        got = "system ran"
+    """,
+}
+SIGNALS = {
+    f"{how} to {whom}": textwrap.dedent(code).replace("WHOM", whom)
+    for whom in ("zygote", "grader", "sibling")
+    for how, code in (
+        ("kill by pid", "os.kill(t['WHOM'], signal.SIGKILL)\ngot = 'signalled'"),
+        ("kill by pidfd", "fd = os.pidfd_open(t['WHOM'])\nsignal.pidfd_send_signal(fd, signal.SIGKILL)\n"
+                          "got = 'signalled'"),
+    )
+}
+NETWORK = {
+    "TCP connect": "s = socket.create_connection(('127.0.0.1', t['tcp']), timeout=2)\ngot = 'connected'",
+    "TCP listen": "s = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen()\ngot = 'listening'",
+    "UDP send": """
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.sendto(b"stolen", ('127.0.0.1', t['udp']))
+        got = 'sent'
+    """,
+}
+WRITES = {
+    ".pth into site-packages": """
+        with open(os.path.join(t['site'], t['marker'] + '.pth'), 'w') as handle:
+            handle.write('import os; os.system("touch /tmp/pwned")\\n')
+        got = 'planted'
+    """,
+    "a file beside the reference": """
+        with open(os.path.join(os.path.dirname(t['target']), t['marker'] + '.py'), 'w') as handle:
+            handle.write('x')
+        got = 'written'
+    """,
+}
+ATTACKS = {**{f"read the reference: {k}": v for k, v in READS.items()},
+           **{f"read the checks: {k}": v.replace("t['target']", "t['checks']")
+              for k, v in READS.items() if k not in ("import by name",)},
+           **PROCESSES, **SIGNALS, **NETWORK, **WRITES}
+
+
+def module_source(attack: str) -> str:
+    body = textwrap.indent(textwrap.dedent(attack).strip(), " " * 8)
+    return f'''
+import importlib.util, io, linecache, os, pathlib, shutil, signal, socket, sys
+
+
+def attack(t):
+    got = None
+    try:
+{body}
+    except BaseException as exc:
+        return {{"got": None, "error": type(exc).__name__ + ": " + str(exc)}}
+    return {{"got": str(got)[:200] if got else None, "error": ""}}
+'''
+
+
+def _leftover_processes() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if MARKER in cmdline:
+                found.append(cmdline)
+    return found
+
+
+def _planted() -> list[Path]:
+    return [p for p in (SITE / f"{MARKER}.pth", REFERENCE.parent / f"{MARKER}.py", CHECKS.parent / f"{MARKER}.py")
+            if p.exists()]
+
+
+@pytest.fixture
+def listeners():
+    tcp = socket.socket()
+    tcp.bind(("127.0.0.1", 0))
+    tcp.listen()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    yield tcp, udp
+    tcp.close()
+    udp.close()
+
+
+def _honest_sibling(zygote, folder: Path, limits: Limits) -> StudentModule:
+    folder.mkdir()
+    path = folder / f"{SLUG}.py"
+    path.write_text(REFERENCE.read_text())
+    sibling = StudentModule(zygote, path, folder, SLUG, limits)
+    assert sibling.load.status == "loaded", sibling.load
+    return sibling
+
+
+def _sibling_answers(sibling: StudentModule) -> bool:
+    reply = sibling.call("gaussian_mle", [np.array([1.0, 2.0, 3.0])])
+    return reply.status == "returned" and np.allclose(reply.value, (2.0, np.sqrt(2 / 3)))
+
+
+@pytest.mark.parametrize("hook", [True, False], ids=["hook on", "hook off"])
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_attack_obtains_nothing(name, hook, zygote, tmp_path, listeners):
+    limits = HOOK_ON if hook else HOOK_OFF
+    tcp, udp = listeners
+    sibling = _honest_sibling(zygote, tmp_path / "sibling", limits)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    path = scratch / "hostile.py"
+    path.write_text(module_source(ATTACKS[name]))
+    targets = {"target": str(REFERENCE), "checks": str(CHECKS), "root": str(ROOT), "site": str(SITE),
+               "zygote": zygote.process.pid, "grader": os.getpid(), "sibling": sibling.pid,
+               "tcp": tcp.getsockname()[1], "udp": udp.getsockname()[1], "marker": MARKER}
+    start = time.monotonic()
+    child = StudentModule(zygote, path, scratch, "hostile", limits)
+    try:
+        assert child.load.status == "loaded", child.load
+        reply = child.call("attack", [targets])
+    finally:
+        child.kill()
+    elapsed = time.monotonic() - start
+    try:
+        assert reply.status == "returned", reply
+        assert reply.value["got"] is None, f"the attack obtained {reply.value['got']!r}"
+        if hook:
+            assert reply.blocked, f"the guard did not refuse it ({reply.value['error']})"
+        else:
+            assert not reply.blocked
+        assert elapsed < 2 * limits.call_timeout
+        assert _sibling_answers(sibling), "the honest sibling stopped answering"
+        assert zygote.process.poll() is None, "the zygote died"
+        tcp.settimeout(0.05)
+        with pytest.raises(socket.timeout):
+            tcp.accept()
+        udp.settimeout(0.05)
+        with pytest.raises(socket.timeout):
+            udp.recv(100)
+        time.sleep(0.05)
+        assert not _leftover_processes(), "a process outlived the attack"
+        assert not _planted(), "a file appeared outside the scratch folder"
+        inside = sorted(p.name for p in tmp_path.iterdir())
+        assert inside == ["scratch", "sibling"], inside
+    finally:
+        sibling.kill()
+        for planted in _planted():
+            planted.unlink()
+
+
+# --------------------------------------------------------------------------
+# Through the grader: a cheat scores 0 with a message; the kernel alone keeps honest grades
+# --------------------------------------------------------------------------
+
+CHEATS = {
+    "dir_fd": (READS["dir_fd with a deep working folder"], "climbs out of its folder"),
+    "fork_exec": (PROCESSES["_posixsubprocess.fork_exec"], "start a process"),
+    "pidfd": (SIGNALS["kill by pidfd to zygote"], "send a signal"),
+    "udp": (NETWORK["UDP send"], "network socket"),
+    ".pth": (WRITES[".pth into site-packages"], "change files outside its own folder"),
+    "read the checks": (READS["pathlib"].replace("t['target']", "t['checks']"), "read "),
+    "cffi": (PROCESSES["cffi system"], "cffi"),
+}
+
+
+def _at_import(attack: str, targets: dict) -> str:
+    """The reference, with ``attack`` run (and its failure swallowed) while the module loads."""
+    return (REFERENCE.read_text() + "\n\n" + module_source(attack)
+            + f"\n\nRESULT = attack({targets!r})\n")
+
+
+def _targets(zygote) -> dict:
+    return {"target": str(REFERENCE), "checks": str(CHECKS), "root": str(ROOT), "site": str(SITE),
+            "zygote": zygote.process.pid, "grader": os.getpid(), "sibling": 1, "tcp": 9, "udp": 9,
+            "marker": MARKER}
+
+
+@pytest.mark.parametrize("name", list(CHEATS))
+def test_cheat_scores_zero_with_a_message(name, zygote, tmp_path):
+    attack, says = CHEATS[name]
+    path = tmp_path / f"{SLUG}.py"
+    path.write_text(_at_import(attack, _targets(zygote)))
+    result = grade_module(SLUG, path, zygote, limits=HOOK_ON, budget=60)
+    assert result.status == "blocked" and result.points == 0, result.message
+    assert says in result.message, result.message
+    assert not _planted() and not _leftover_processes()
+
+
+def test_kernel_alone_keeps_the_honest_classmates_marks(zygote, tmp_path):
+    """Every attack at once with the hook off: it gains nothing, and the honest student next in line
+    keeps full marks."""
+    everything = "\n".join(f"try:\n{textwrap.indent(textwrap.dedent(a).strip(), '    ')}\n"
+                           f"except BaseException:\n    pass" for a in ATTACKS.values())
+    hostile = tmp_path / "hostile" / f"{SLUG}.py"
+    hostile.parent.mkdir()
+    wrong = REFERENCE.read_text().replace("return float(mu_hat), float(sigma_hat)",
+                                          "return float(mu_hat), float(sigma_hat) + 1.0")
+    hostile.write_text(wrong + "\n\n" + module_source(everything)
+                       + f"\n\nRESULT = attack({_targets(zygote)!r})\n")
+    before = {p: p.stat().st_mtime_ns for p in (REFERENCE, CHECKS)}
+    result = grade_module(SLUG, hostile, zygote, limits=HOOK_OFF, budget=60)
+    assert result.status == "graded", result.message
+    honest = tmp_path / "honest" / f"{SLUG}.py"
+    honest.parent.mkdir()
+    honest.write_text(REFERENCE.read_text())
+    marks = grade_module(SLUG, honest, zygote, limits=HOOK_OFF, budget=60)
+    assert marks.points == marks.max_points, [r.message for r in marks.results if not r.passed]
+    assert {p: p.stat().st_mtime_ns for p in before} == before
+    assert not _planted() and not _leftover_processes()
+    assert zygote.process.poll() is None
+
+
+def test_offered_library_using_ctypes_is_not_an_escape(zygote, tmp_path):
+    """scikit-learn's KMeans reaches ctypes through threadpoolctl: under the kernel that is the
+    library's business; the forbidden routine costs its function only."""
+    pytest.importorskip("sklearn")
+    source = exercise("kmeans").solution_path.read_text()
+    path = tmp_path / "kmeans.py"
+    path.write_text(source + textwrap.dedent("""
+
+        def _library_kmeans(X, k):
+            from sklearn.cluster import KMeans
+            return KMeans(n_clusters=k, n_init=1, random_state=0).fit(X).cluster_centers_
+
+
+        _library_kmeans(np.random.default_rng(0).normal(size=(40, 2)), 2)
+    """))
+    result = grade_module("kmeans", path, zygote, limits=HOOK_ON, budget=120)
+    assert result.status == "graded", result.message
+    assert "ctypes" not in result.message
+
+
+def test_ctypes_from_the_submission_still_counts(zygote, tmp_path):
+    path = tmp_path / "hostile.py"
+    path.write_text(module_source("import ctypes\ngot = ctypes.CDLL(None).getpid()"))
+    child = StudentModule(zygote, path, tmp_path, "hostile", HOOK_ON)
+    try:
+        reply = child.call("attack", [{}])
+    finally:
+        child.kill()
+    assert any("ctypes" in what for what in reply.blocked), reply
+
+
+# --------------------------------------------------------------------------
+# The layers themselves
+# --------------------------------------------------------------------------
+
+def test_children_run_as_their_own_unprivileged_user(zygote, tmp_path):
+    path = tmp_path / "who.py"
+    path.write_text(textwrap.dedent("""
+        import os
+
+        def who():
+            status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+            return [os.getuid(), os.getgid(), status["CapEff"].strip(), status["CapBnd"].strip(),
+                    status["NoNewPrivs"].strip(), status["Seccomp"].strip()]
+    """))
+    first = StudentModule(zygote, path, tmp_path, "who", HOOK_OFF)
+    second = StudentModule(zygote, path, tmp_path, "who", HOOK_OFF)
+    try:
+        a, b = first.call("who").value, second.call("who").value
+    finally:
+        first.kill()
+        second.kill()
+    if os.geteuid() == 0:
+        assert a[0] >= confine_module.UID_BASE and a[0] == a[1] and a[0] != b[0]
+        assert int(a[2], 16) == int(a[3], 16) == 1 << confine_module.CAP_DAC_READ_SEARCH
+    else:
+        assert a[0] == os.getuid() and int(a[2], 16) == 0
+    assert a[4] == "1" and a[5] == "2"
+
+
+def test_threads_still_work_under_the_filter(zygote, tmp_path):
+    path = tmp_path / "threads.py"
+    path.write_text(textwrap.dedent("""
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        import numpy as np
+
+        def work():
+            with ThreadPoolExecutor(4) as pool:
+                sums = list(pool.map(lambda n: float(np.arange(n).sum()), range(1, 9)))
+            return sums, threading.active_count()
+    """))
+    child = StudentModule(zygote, path, tmp_path, "threads", HOOK_OFF)
+    try:
+        reply = child.call("work")
+    finally:
+        child.kill()
+    assert reply.status == "returned", reply
+    assert reply.value[0] == [float(n * (n - 1) // 2) for n in range(1, 9)]
+
+
+def test_seccomp_program_checks_the_architecture():
+    for arch in confine_module.SYSCALLS:
+        program = confine_module.seccomp_program(1234, arch)
+        assert program[1][3] == confine_module.AUDIT_ARCH[arch]
+        assert program[2][3] == confine_module.RET_KILL_PROCESS
+        assert len(program) < 255  # every jump offset fits in a byte
+    with pytest.raises(confine_module.ConfinementError):
+        confine_module.seccomp_program(1234, "mips")
+
+
+def test_the_probe_holds_as_a_plain_user():
+    """Landlock, seccomp and no_new_privs need no privilege: probe them as ``nobody``."""
+    import json
+    import tempfile
+
+    if os.geteuid() != 0:
+        pytest.skip("already a plain user: the other tests ran unprivileged")
+    python = shutil.which("python3", path="/usr/bin:/bin")
+    if not python or not shutil.which("setpriv"):
+        pytest.skip("needs a system python3 and setpriv to run as nobody (the test venv's interpreter "
+                    "lives under a 0700 home)")
+    folder = Path(tempfile.mkdtemp(prefix="confine-as-nobody-"))  # beside pytest's 0700 folders
+    try:
+        folder.chmod(0o755)
+        copy = folder / "confine.py"
+        shutil.copyfile(confine_module.__file__, copy)
+        copy.chmod(0o644)
+        done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", python, "-I",
+                               str(copy), "--probe"], capture_output=True, text=True, timeout=60, cwd="/")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert not report["root"]
+    assert isolation.missing_layers(report) == [], report["layers"]
+
+
+def test_doctor_reports_every_layer():
+    done = subprocess.run([sys.executable, "-m", "autograder", "doctor"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for label in ("Landlock", "seccomp", "no_new_privs", "privilege drop", "audit hook"):
+        assert label in done.stdout
+
+
+def test_grading_refuses_to_run_without_the_kernel_layers(monkeypatch, tmp_path, capsys):
+    from autograder import batch, cli
+
+    missing = {"platform": "Linux 5.4 (test)", "landlock_abi": 0,
+               "layers": {"landlock": [False, "not available"], "seccomp": [True, ""],
+                          "no_new_privs": [True, ""], "privileges": [True, ""]}}
+    monkeypatch.setattr(isolation, "_PROBED", missing)
+    (tmp_path / "cohort" / "alice").mkdir(parents=True)
+    args = cli.parser().parse_args(["grade", str(tmp_path / "cohort"), "--out", str(tmp_path / "out")])
+    assert batch.run(args) == 2
+    error = capsys.readouterr().err
+    assert "refuses to run student code" in error and "landlock: not available" in error
+    assert "--isolation=audit-hook-only" in error
+    assert not (tmp_path / "out" / "grades.csv").exists()
