@@ -2,6 +2,9 @@
 
 * fork + load: a child forked from the warm zygote, confined, and the
   student's module imported, per exercise (against a fresh interpreter);
+* the kernel layers (Landlock, seccomp, the uid drop): fork + load with them
+  and with ``--isolation=audit-hook-only``, as a share of grading one
+  submission (target: under 5 %);
 * the audit-hook guard: every call the hidden checks make on the reference
   is recorded, then replayed in a child-shaped process with and without the
   guard (an audit hook cannot be removed, so each mode is its own process).
@@ -28,7 +31,8 @@ from .timing import bench_env, run_timed
 REPLAY = Path(__file__).resolve().parent / "guard_replay.py"
 
 
-def fork_and_load(zygote: Zygote, scratch: Path, repeats: int) -> dict[str, float]:
+def fork_and_load(zygote: Zygote, scratch: Path, repeats: int,
+                  limits: Limits = Limits()) -> dict[str, float]:
     """Median seconds from asking the zygote for a child to the student's module loaded."""
     times = {}
     for slug in all_slugs():
@@ -37,12 +41,19 @@ def fork_and_load(zygote: Zygote, scratch: Path, repeats: int) -> dict[str, floa
         samples = []
         for _ in range(repeats):
             start = time.perf_counter()
-            child = StudentModule(zygote, path, scratch, slug, Limits())
+            child = StudentModule(zygote, path, scratch, slug, limits)
             samples.append(time.perf_counter() - start)
             assert child.load.status == "loaded", child.load
             child.kill()
         times[slug] = statistics.median(samples)
     return times
+
+
+def kernel_layers(zygote: Zygote, scratch: Path, repeats: int) -> tuple[float, float]:
+    """Seconds per submission of fork + load, with the kernel layers and without them."""
+    with_kernel = fork_and_load(zygote, scratch, repeats)
+    without = fork_and_load(zygote, scratch, repeats, Limits(isolation="audit-hook-only"))
+    return sum(with_kernel.values()), sum(without.values())
 
 
 def record_calls(zygote: Zygote) -> list[tuple[str, str, list]]:
@@ -78,7 +89,10 @@ def run(repeats: int, rounds: int) -> list[Row]:
         zygote = Zygote()
         try:
             loads = fork_and_load(zygote, scratch, repeats)
-            jobs = record_calls(zygote)
+            confined, unconfined = kernel_layers(zygote, scratch, repeats)
+            start = time.perf_counter()
+            jobs = record_calls(zygote)  # grades the reference submission: the time to compare with
+            grading = time.perf_counter() - start
         finally:
             zygote.close()
         calls_file = scratch / "calls.pickle"
@@ -93,6 +107,14 @@ def run(repeats: int, rounds: int) -> list[Row]:
     rows.append(Row("sandbox cost", "fork + confine + load, per exercise (median)",
                     ", ".join(f"{slug} {seconds(t)}" for slug, t in loads.items()),
                     note=f"{seconds(total_load)} for a submission's four exercises"))
+    layers = confined - unconfined
+    share = 100 * layers / grading  # one child per exercise when nothing crashes
+    rows.append(Row("sandbox cost", "kernel layers (Landlock, seccomp, uid drop), per submission",
+                    f"{'+' if layers >= 0 else '-'}{seconds(abs(layers))} ({share:+.1f} % of grading it)",
+                    target="< 5 %", met=share < 5,
+                    note=f"fork + confine + load of the four exercises: {seconds(confined)} with the kernel "
+                         f"layers, {seconds(unconfined)} with --isolation=audit-hook-only; grading the "
+                         f"reference submission took {seconds(grading)}; median of {repeats} per exercise"))
     calls = sum(len(c) for _, _, c in jobs)
     cost = sum(guarded.values()) - sum(plain.values())
     share = 100 * cost / sum(plain.values())

@@ -8,6 +8,7 @@ the kernel confinement reuses, and wraps the library routines that would do
 an exercise for the student. Imports nothing of the grader's.
 """
 
+import functools
 import os
 import sys
 
@@ -239,6 +240,11 @@ def _within(path, roots):
     return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
 
+@functools.lru_cache(maxsize=4096)
+def _real(filename):
+    return os.path.realpath(filename)
+
+
 def _exists(path):
     """Whether ``path`` exists, counting one behind a folder this process may not search."""
     try:
@@ -341,7 +347,7 @@ class Guard:
             skipped += (os.path.dirname(os.path.realpath(ctypes.__file__)),)
         frame = sys._getframe(1)
         while frame is not None:
-            filename = os.path.realpath(frame.f_code.co_filename)
+            filename = _real(frame.f_code.co_filename)
             if not _within(filename, skipped):
                 return _within(filename, (self.scratch,)) or not _within(filename, self.read_roots)
             frame = frame.f_back
