@@ -492,3 +492,29 @@ def test_grading_refuses_to_run_without_the_kernel_layers(monkeypatch, tmp_path,
     assert "refuses to run student code" in error and "landlock: not available" in error
     assert "--isolation=audit-hook-only" in error
     assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_audit_hook_only_is_recorded_in_every_report(tmp_path):
+    from autograder import batch, cli
+    from autograder.reports import results_json, summary_markdown
+    from autograder.student import grader_fingerprint
+
+    argv = ["grade", str(tmp_path), "--out", str(tmp_path / "out"), "--isolation", "audit-hook-only"]
+    options = batch.options_from(cli.parser(argv).parse_args(argv))
+    assert batch.limits_from(options).isolation == "audit-hook-only"
+    assert grader_fingerprint(options) != grader_fingerprint({**options, "isolation": "kernel"})
+    record = {"student": "ada", "status": "graded", "problems": "", "points": 1.0, "max_points": 1.0,
+              "exercises": [], "notes": [], "rejected": "", "isolation": "audit-hook-only"}
+    assert results_json(record)["isolation"] == "audit-hook-only"
+    assert "**audit-hook-only" in summary_markdown([record], [], {})
+    assert results_json({**record, "isolation": "kernel"})["isolation"] == "kernel"
+
+
+def test_audit_hook_only_children_run_without_the_kernel_layers(zygote, tmp_path):
+    path = tmp_path / "who.py"
+    path.write_text("def who():\n    return open('/proc/self/status').read().count('Seccomp:\\t0')\n")
+    child = StudentModule(zygote, path, tmp_path, "who", Limits(isolation="audit-hook-only"))
+    try:
+        assert child.call("who").value == 1
+    finally:
+        child.kill()

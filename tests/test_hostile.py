@@ -10,6 +10,7 @@ outside the scratch folder and no process behind.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import textwrap
 import time
@@ -298,6 +299,21 @@ def test_hostile_submission(case, zygote, tmp_path):
         else:
             assert points == most, f"{function} lost points it should keep\n{report}"
     assert case.says in messages + result.message, f"no message says {case.says!r}\n{report}"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.kind == "cheat"], ids=lambda c: c.name)
+def test_cheat_gains_nothing_with_the_hook_off(case, zygote, tmp_path):
+    """The audit hook switched off (a test-only switch): the kernel layers alone hold each cheat."""
+    path = tmp_path / f"{SLUG}.py"
+    path.write_text(case.source)
+    start = time.monotonic()
+    result = grade_module(SLUG, path, zygote, limits=dataclasses.replace(LIMITS, audit_hook=False),
+                          budget=BUDGET)
+    assert time.monotonic() - start < BUDGET + 2 * LIMITS.load_timeout
+    assert result.status != "blocked", "no hook, no message: only the kernel refused"
+    assert not _leftover_processes(), "a process the submission started outlived its grading"
+    assert not _leftover_files(), "the submission wrote outside its scratch folder"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == [f"{SLUG}.py"]
 
 
 def test_symlinked_submission_file_is_refused(zygote, tmp_path):
