@@ -518,3 +518,41 @@ def test_audit_hook_only_children_run_without_the_kernel_layers(zygote, tmp_path
         assert child.call("who").value == 1
     finally:
         child.kill()
+
+
+MISSING = {"platform": "Linux 5.4 (test)", "landlock_abi": 0,
+           "layers": {"landlock": [False, "not available"], "seccomp": [True, ""],
+                      "no_new_privs": [True, ""], "privileges": [True, ""]}}
+
+
+def test_gradescope_refuses_without_the_kernel_layers(monkeypatch, tmp_path):
+    import json
+
+    from autograder import gradescope
+
+    monkeypatch.setattr(isolation, "_PROBED", MISSING)
+    monkeypatch.setenv("AUTOGRADER_ROOT", str(tmp_path))
+    monkeypatch.delenv(isolation.ENVIRONMENT, raising=False)
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / f"{SLUG}.py").write_text(REFERENCE.read_text())
+    assert gradescope.main() == 1
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert results["score"] == 0 and "refuses to run student code" in results["output"]
+    assert "AUTOGRADER_ISOLATION" in gradescope.RUN_AUTOGRADER
+
+
+def test_nbgrader_cells_refuse_without_the_kernel_layers(monkeypatch, tmp_path):
+    import importlib.util
+
+    from autograder import nbgrader_cells
+
+    monkeypatch.setattr(isolation, "_PROBED", MISSING)
+    monkeypatch.delenv(isolation.ENVIRONMENT, raising=False)
+    graded = nbgrader_cells.grade_notebook(tmp_path / f"{SLUG}.ipynb", SLUG)
+    assert graded["status"] == "refused" and "refuses to run student code" in graded["message"]
+    spec = importlib.util.spec_from_file_location("hidden", ROOT / "autograder" / "kernel_path" / "mle_em_hidden.py")
+    hidden = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hidden)
+    monkeypatch.setattr(hidden, "_grade", lambda slug: graded)
+    with pytest.raises(hidden.HiddenCheckFailed, match="refused"):
+        hidden.hidden_check(SLUG, "any")

@@ -59,6 +59,7 @@ def test_reference_submission_gets_full_marks(bundle, tmp_path):
     assert kmeans and all(t["score"] == t["max_score"] for t in kmeans + gaussian)
     assert results["score"] == sum(t["max_score"] for t in kmeans + gaussian)
     assert "mse_nll" in results["output"]  # the missing exercises are named
+    assert results["isolation"] == "kernel"  # the container refuses to grade without the kernel layers
 
 
 @pytest.mark.slow
