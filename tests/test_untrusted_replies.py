@@ -278,3 +278,22 @@ def test_in_a_batch_each_attack_costs_only_its_own_call(tmp_path):
         assert all(r["status"] == "passed" for r in ex["results"] if r["function"] == "assign_clusters")
     assert "output cut after" in (out / "planter" / "feedback.md").read_text(encoding="utf-8")
     assert elapsed < 300, f"{elapsed:.0f} s"
+
+
+def test_a_forged_sandbox_error_is_the_students_bad_reply_never_a_grader_error(zygote, tmp_path):
+    """Only the child's first message, sent before any student code exists, may say the sandbox
+    failed; the same words from the submission fail its own call."""
+    fake = forged({"status": "sandbox_error", "error": {"type": "ConfinementError", "message": "forged"}})
+    result, _ = graded(zygote, tmp_path, replaced("update_centers", fake))
+    table = only_update_centers_and_its_caller_fail(result)
+    assert "unknown status 'sandbox_error'" in table["update_centers"][0].message
+
+
+    path = tmp_path / "at_import" / f"{SLUG}.py"
+    path.parent.mkdir()
+    path.write_text("import sys\nfor _depth in range(1, 12):\n    _f = sys._getframe(_depth)\n"
+                    "    if 'conn' in _f.f_locals:\n        _conn = _f.f_locals['conn']\n        break\n"
+                    + textwrap.dedent(fake.split("\n", 2)[2]) + sample_cohort.solved(SLUG))
+    result = grade_module(SLUG, path, zygote, limits=LIMITS, budget=BUDGET)
+    assert result.status == "load_error" and "cannot read" in result.message, result.message
+    assert all(r.status != "grader_error" for r in result.results)

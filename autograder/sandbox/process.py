@@ -217,10 +217,14 @@ class StudentModule:
         finally:
             self.drain.close_writer()  # the child holds the only write end: EOF when it is gone
         self.alive = True
-        self.load = self._receive(limits.load_timeout)
-        if self.load.status == "sandbox_error":
+        # The first message comes before any student code runs: "ready", or why the child
+        # could not be confined. Anything else there is the sandbox's fault, never the student's.
+        first = self._receive(limits.load_timeout, allowed=FIRST_STATUSES)
+        if first.status != "ready":
             self.kill()
-            raise SandboxError(f"the sandbox could not confine a child: {self.load.error.get('message', '')}")
+            detail = first.error.get("message", "") or first.status
+            raise SandboxError(f"the sandbox could not start a confined child: {detail}")
+        self.load = self._receive(limits.load_timeout)
 
     def call(self, function: str, args=(), kwargs=None, timeout: float | None = None) -> Reply:
         if not self.alive:
@@ -246,7 +250,8 @@ class StudentModule:
             return Reply("crashed", error={"message": "the process stopped before the call"})
         return self._receive(timeout, start)
 
-    def _receive(self, timeout: float, start: float | None = None) -> Reply:
+    def _receive(self, timeout: float, start: float | None = None,
+                 allowed: frozenset[str] | None = None) -> Reply:
         """The child's next reply, whole within ``timeout`` seconds, within the wire's caps.
 
         Whatever the child sends is the student's: a reply too slow is a
@@ -267,7 +272,7 @@ class StudentModule:
             return Reply("crashed", error={"message": str(exc)}, seconds=time.monotonic() - start)
         seconds = time.monotonic() - start
         try:
-            return _parse_reply(raw, buffers, seconds)
+            return _parse_reply(raw, buffers, seconds, allowed or REPLY_STATUSES)
         except Exception as exc:  # anything a forged reply makes decoding raise
             self.kill()
             return Reply("bad_reply", error={"message": f"{type(exc).__name__}: {str(exc)[:300]}"},
@@ -292,12 +297,17 @@ class StudentModule:
     close = kill
 
 
-def _parse_reply(raw: dict, buffers: list, seconds: float) -> Reply:
+#: The statuses of a child's first message (before any student code runs), and of every later one.
+FIRST_STATUSES = frozenset({"ready", "sandbox_error"})
+REPLY_STATUSES = frozenset({"loaded", "load_error", "returned", "raised", "missing"})
+
+
+def _parse_reply(raw: dict, buffers: list, seconds: float, allowed: frozenset[str] = REPLY_STATUSES) -> Reply:
     """Validate a child's reply: only the expected keys, plain types, decoded arrays."""
     if not isinstance(raw, dict):
         raise wire.WireError("a reply that is not a message")
     status = raw["status"]
-    if status not in {"loaded", "load_error", "returned", "raised", "missing", "sandbox_error"}:
+    if status not in allowed:
         raise wire.WireError(f"unknown status {status!r}")
     error = raw.get("error") or {}
     clean_error = {
