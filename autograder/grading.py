@@ -187,6 +187,7 @@ def _blocked(slug: str, checks, session: Session, start: float) -> ExerciseResul
 
 
 def _run_check(check: framework.Check, student: Student) -> CheckResult:
+    framework.take_notes()  # a note belongs to the check that made it
     try:
         # The mistake models compute wrong answers on purpose (ddof=1 at n=1, log of 0):
         # their warnings are expected and say nothing about the student.
@@ -204,7 +205,7 @@ def _run_check(check: framework.Check, student: Student) -> CheckResult:
                      f"The grader failed on this check ({type(exc).__name__}: {exc}). "
                      f"This is not your mistake: your teaching staff has been told.")
     return CheckResult(check.exercise, check.function, check.name, check.title, check.points,
-                       check.points, "passed", "")
+                       check.points, "passed", framework.take_notes())
 
 
 def _run_check_remembered(check: framework.Check, session: Session) -> CheckResult:

@@ -511,7 +511,7 @@ def fit_default_run_converges(student):
     mistakes = _history_mistakes(x, start, 20, want)
     for key in ("weights", "means", "variances"):
         expect_close(got[key][-1], want[key][-1], call=call, rtol=HISTORY, atol=HISTORY_ATOL,
-                     what=f"after 20 iterations the {key} are",
+                     what=f"the {key} after 20 iterations",
                      mistakes={text: wrong[-1] for text, wrong in mistakes.get(key, {}).items()},
                      hint="Each round is one E-step then one M-step, 20 rounds by default.")
     # The reference itself lands within sampling error of the truth (see tests).

@@ -10,7 +10,8 @@ from scipy.special import logsumexp
 
 from solutions import gaussian_mle as ref
 
-from ..framework import CheckFailed, as_float, as_floats, call_text, check, expect_close, fmt, rng
+from ..framework import (CheckFailed, Tolerance, as_float, as_floats, call_text, check, expect_close, fmt,
+                         optimiser_tolerance, rng)
 
 # Closed forms are a handful of floating-point operations: 1e-9 relative
 # leaves room for any order of summation, yet is 10^7 times tighter than the
@@ -36,6 +37,14 @@ def _ll_mistakes(x, mu, sigma):
         "It treats sigma as the variance: log N uses sigma^2 = sigma * sigma.":
             ref.gaussian_log_likelihood(x, mu, np.sqrt(sigma)),
         "It is missing the -n log(sigma) term.": right + n * np.log(sigma),
+        "It has -log(sigma) where -n log(sigma) belongs: every one of the n points contributes "
+        "-log(sigma).": right + (n - 1) * np.log(sigma),
+        "It has -n log(sigma^2) where -n log(sigma) belongs: the 1/2 in -n/2 log(2 pi sigma^2) "
+        "applies to sigma^2 too.": right - n * np.log(sigma),
+        "It has -n log(2 pi) where -n/2 log(2 pi) belongs: the 1/2 in front of log(2 pi) is missing.":
+            right - 0.5 * n * np.log(2 * np.pi),
+        "The quadratic term is missing its 1/2: log N(x; mu, sigma^2) has -(x - mu)^2 / (2 sigma^2), "
+        "not -(x - mu)^2 / sigma^2.": right - float(np.sum((x - mu) ** 2)) / (2 * sigma**2),
         "It is the log of the product of the densities, which underflows to 0 for many "
         "points: sum the log-densities instead.": log_of_product,
         "It has the wrong sign: this is the negative log-likelihood.": -right,
@@ -102,16 +111,55 @@ def _mle_mistakes(x):
 
 def _mle_check(student, x, function="gaussian_mle", rtol=EXACT):
     call = call_text(function, (x,))
-    mu, sigma = as_floats(getattr(student, function)(x), 2, call)
+    value = getattr(student, function)(x)
+    numerical = function == "gaussian_mle_numerical"
     want_mu, want_sigma = ref.gaussian_mle(x)
+    if numerical:
+        _numerical_sign_and_nan(value, call, want_sigma)
+    mu, sigma = as_floats(value, 2, call)
+    tol = optimiser_tolerance(rtol) if numerical else Tolerance(rtol)
     mistakes = _mle_mistakes(x)
-    swapped = np.isclose(mu, want_sigma, rtol=rtol) and np.isclose(sigma, want_mu, rtol=rtol)
-    if swapped and not np.isclose(want_mu, want_sigma, rtol=rtol):
+    swapped = tol.within32(mu, want_sigma) and tol.within32(sigma, want_mu)
+    if swapped and not tol.within32(want_mu, want_sigma):
         raise CheckFailed(f"Called {call}: got {fmt((mu, sigma))}, expected "
                           f"{fmt((want_mu, want_sigma))}. It returns (sigma_hat, mu_hat): "
                           f"the order is (mu_hat, sigma_hat).")
-    expect_close(mu, want_mu, call=call, rtol=rtol, what="mu_hat", mistakes=mistakes["mu"])
-    expect_close(sigma, want_sigma, call=call, rtol=rtol, what="sigma_hat", mistakes=mistakes["sigma"])
+    hint = _POOR_START if numerical else ""
+    expect_close(mu, want_mu, call=call, rtol=rtol, what="mu_hat", mistakes=mistakes["mu"],
+                 tolerance=tol, hint=hint)
+    expect_close(sigma, want_sigma, call=call, rtol=rtol, what="sigma_hat", mistakes=mistakes["sigma"],
+                 tolerance=tol, hint=hint)
+
+
+_POOR_START = ("The optimiser stopped away from the maximum. Over sigma itself and from a poor start "
+               "(sigma = 1, mu = 0, far from the data), its first steps overshoot, sigma goes to 0 or "
+               "below (where log(sigma) is NaN) or the search stops early: optimise over log(sigma) "
+               "(sigma = exp(t) stays positive), start from the sample mean and standard deviation, "
+               "and check result.success.")
+
+
+def _numerical_sign_and_nan(value, call, want_sigma):
+    """A numerical MLE over raw sigma ends at a NaN or a negative sigma: say so, not 'division by 0'."""
+    if not isinstance(value, (tuple, list, np.ndarray)) or np.shape(value) != (2,):
+        return
+    try:
+        mu, sigma = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return
+    if not (np.isfinite(mu) and np.isfinite(sigma)):
+        raise CheckFailed(f"Called {call}: it returned {fmt((mu, sigma))}, not finite numbers. The "
+                          f"optimiser stepped to sigma <= 0, where log(sigma) is NaN, and never "
+                          f"recovered: optimise over log(sigma) (sigma = exp(t) stays positive), "
+                          f"starting from the sample mean and standard deviation.")
+    if sigma < 0:
+        same = np.isclose(-sigma, want_sigma, rtol=1e-3)
+        raise CheckFailed(f"Called {call}: sigma_hat is {sigma:.6g}, negative"
+                          + (" (minus the MLE: the likelihood only sees sigma^2 in your formula)"
+                             if same else ": over sigma itself, from a poor start, the optimiser's "
+                                          "steps overshoot below 0")
+                          + ". A standard deviation is positive: optimise over log(sigma), so that "
+                            "sigma = exp(t) can never go below 0, and start from the sample mean and "
+                            "standard deviation.")
 
 
 @check("gaussian_mle", points=1)

@@ -55,6 +55,22 @@ MUTANTS = [
                return float(mu_hat), float(np.sqrt(np.mean((x - mu_hat) ** 2)))
            """},
            hits=frozenset({"gaussian_mle"}), says="changed its input"),
+    Mutant("quadratic term without its 1/2",
+           edits=(("- np.sum((x - mu) ** 2) / (2 * sigma**2)", "- np.sum((x - mu) ** 2) / sigma**2"),),
+           hits=frozenset({"gaussian_log_likelihood"}), says="quadratic term is missing its 1/2"),
+    Mutant("-n log(2 pi) without the 1/2",
+           edits=(("        -0.5 * n * np.log(2 * np.pi)\n", "        -n * np.log(2 * np.pi)\n"),),
+           hits=frozenset({"gaussian_log_likelihood"}), says="1/2 in front of log(2 pi) is missing"),
+    Mutant("-log(sigma) without the factor n",
+           edits=(("        - n * np.log(sigma)\n", "        - np.log(sigma)\n"),),
+           hits=frozenset({"gaussian_log_likelihood"}), says="-log(sigma) where -n log(sigma) belongs"),
+    Mutant("numerical MLE over raw sigma from a poor start",
+           bodies={"gaussian_mle_numerical": """
+               x = np.asarray(x, dtype=float)
+               result = minimize(lambda t: -gaussian_log_likelihood(x, t[0], t[1]), x0=[0.0, 1.0])
+               return float(result.x[0]), float(result.x[1])
+           """},
+           hits=frozenset({"gaussian_mle_numerical"}), says="optimise over log(sigma)"),
     Mutant("hard-coded answers to the public data",
            bodies={"gaussian_mle": "return 116.72044742373092, 14.112352282843707"},
            hits=frozenset({"gaussian_mle"}), says="expected"),
