@@ -15,8 +15,8 @@ from scipy.special import logsumexp
 
 from solutions import em_gmm as ref
 
-from ..framework import (CheckFailed, as_array, as_dict, as_float, call_text, check, close,
-                         expect_close, fmt, rng)
+from ..framework import (FLOAT32_RTOL, CheckFailed, Tolerance, accept, as_array, as_dict, as_float,
+                         call_text, check, expect_close, fmt, mismatch, note, rng)
 from ..sandbox.wire import FigureData
 
 # A log-likelihood is a sum of n log-sum-exps: any order of summation or an
@@ -35,8 +35,9 @@ RESP_ATOL = 1e-12
 HISTORY = 1e-7
 HISTORY_ATOL = 1e-9
 # A log-likelihood "decrease" smaller than this relative size is rounding:
-# EM's increase is exactly 0 only at a fixed point, where sums reorder.
-MONOTONE = 1e-10
+# EM's increase is exactly 0 only at a fixed point, where sums reorder, and a
+# log-likelihood computed in float32 is good to a few 1e-7 relative.
+MONOTONE = 1e-6
 
 
 # --------------------------------------------------------------------------
@@ -79,6 +80,12 @@ def _ll_mistakes(x, weights, means, variances) -> dict:
             ref.gmm_log_likelihood(x, weights, means, np.sqrt(var)),
         "It is missing the log(2 pi) constant of the Gaussian density.":
             right + 0.5 * x_arr.size * np.log(2 * np.pi),
+        "It has log(2 pi) where (1/2) log(2 pi) belongs in log N: the 1/2 in front of log(2 pi) "
+        "is missing.": right - 0.5 * x_arr.size * np.log(2 * np.pi),
+        "The quadratic term of log N is missing its 1/2: log N(x; mu, sigma^2) has "
+        "-(x - mu)^2 / (2 sigma^2), not -(x - mu)^2 / sigma^2.":
+            float(np.sum(logsumexp(log_w + log_n - (x_arr[:, None] - np.asarray(means, dtype=float)) ** 2
+                                   / (2 * var), axis=1))),
         "It has the wrong sign: this is the negative log-likelihood.": -right,
     }
 
@@ -101,6 +108,8 @@ def _resp_mistakes(x, weights, means, variances) -> dict:
             ref.e_step(x, weights, means, var**2),
         "It uses sqrt(variances) as the variance: `variances` holds sigma_k^2, not sigma_k.":
             ref.e_step(x, weights, means, np.sqrt(var)),
+        "The quadratic term of log N is missing its 1/2: log N(x; mu, sigma^2) has "
+        "-(x - mu)^2 / (2 sigma^2), not -(x - mu)^2 / sigma^2.": ref.e_step(x, weights, means, var / 2),
     }
 
 
@@ -232,18 +241,19 @@ def _resp_check(student, x, weights, means, variances):
             f"expected {fmt(want[rows[0]])}. For a point far from every component all densities "
             f"underflow to 0.0 and the ratio is 0/0 = NaN: compute log r_ik = a_k - logsumexp(a) "
             f"with a_k = log pi_k + log N(x_i; mu_k, sigma_k^2), then exponentiate.")
-    mistakes = _resp_mistakes(*args)
-    if close(got, want, 0.0, RESP_ATOL):
+    verdict = accept(got, want, Tolerance(0.0, RESP_ATOL), _resp_mistakes(*args))
+    if verdict is True:
         return
-    base = f"Called {call}: got {fmt(got)}, expected {fmt(want)}."
-    for message, wrong in mistakes.items():
-        if close(got, wrong, 1e-9, RESP_ATOL):
-            raise CheckFailed(f"{base} {message}")
+    base = mismatch(call, "", got, want)
+    if isinstance(verdict, str):
+        raise CheckFailed(f"{base} {verdict}")
     sums = got.sum(axis=1)
-    if not np.allclose(sums, 1.0, rtol=0, atol=1e-9):
-        raise CheckFailed(f"{base} Its rows sum to {fmt(sums)}, not 1: the responsibilities are not "
-                          f"normalised over the components.")
-    raise CheckFailed(base)
+    worst = int(np.argmax(np.abs(sums - 1.0)))
+    if abs(sums[worst] - 1.0) > FLOAT32_RTOL:
+        raise CheckFailed(f"{base} Row {worst} sums to {sums[worst]:.9g}, not 1: the responsibilities are "
+                          f"not normalised over the components.")
+    raise CheckFailed(f"{base} Every row sums to 1, but the split between the components is wrong: "
+                      f"r_ik is proportional to pi_k N(x_i; mu_k, sigma_k^2).")
 
 
 @check("e_step", points=1)
@@ -295,14 +305,19 @@ def _m_check(student, x, resp):
     names = ("weights", "means", "variances")
     got = [as_array(g, (k,), call, what=name) for g, name in zip(got, names)]
     want = ref.m_step(x, resp)
+    x_arr = np.asarray(x, dtype=float)
+    tol = Tolerance(EXACT, 1e-12)
     for order in ((1, 2, 0), (2, 0, 1), (1, 0, 2), (0, 2, 1), (2, 1, 0)):
-        if all(close(got[i], want[j], EXACT, 1e-12) for i, j in enumerate(order)) and not close(got, want, EXACT):
+        if (all(tol.within32(got[i], want[j]) for i, j in enumerate(order))
+                and not all(tol.within32(g, w) for g, w in zip(got, want))):
             raise CheckFailed(f"Called {call}: got {fmt(tuple(got))}, expected {fmt(tuple(want))}: the "
                               f"right numbers in the wrong order. Return (weights, means, variances).")
     mistakes = _m_step_mistakes(x, resp)
     for g, w, name in zip(got, want, names):
         # 1e-12 absolute only matters for means that are 0 exactly.
-        expect_close(g, w, call=call, rtol=EXACT, atol=1e-12, what=name, mistakes=mistakes[name])
+        expect_close(g, w, call=call, rtol=EXACT, atol=1e-12, what=name, mistakes=mistakes[name],
+                     tolerance=Tolerance(EXACT, 1e-12, atol32=FLOAT32_RTOL * (np.std(x_arr) or 1.0)
+                                         if name == "means" else None))
 
 
 @check("m_step", points=1)
@@ -344,7 +359,7 @@ def m_step_lists(student):
 KEYS = ("weights", "means", "variances", "log_likelihood")
 
 
-def _history(value, call, n_iter, k) -> dict:
+def _history(value, call, n_iter, k, x, start) -> dict:
     value = as_dict(value, KEYS, call)
     rows = n_iter + 1
     out = {}
@@ -357,26 +372,59 @@ def _history(value, call, n_iter, k) -> dict:
             except (TypeError, ValueError):
                 pass
         if isinstance(item, np.ndarray) and item.shape != shape:
-            if item.shape[:1] == (n_iter,) or (n_iter == 0 and item.size == 0):
-                raise CheckFailed(
-                    f"Called {call}: history[{key!r}] has {n_iter} rows, expected n_iter + 1 = {rows}: "
-                    f"the history has no initial row. Row 0 must hold the starting parameters "
-                    f"(and log_likelihood[0] the log-likelihood there), before the first E-step.")
-            if key != "log_likelihood" and item.shape == (k, rows) and k != rows:
-                raise CheckFailed(f"Called {call}: history[{key!r}] has shape {item.shape}, expected "
-                                  f"{shape}: one row per iteration, one column per component.")
-            if item.ndim >= 1 and 1 < item.shape[0] < rows:
-                raise CheckFailed(f"Called {call}: history[{key!r}] has {item.shape[0]} rows, expected "
-                                  f"n_iter + 1 = {rows}: run exactly n_iter iterations (do not stop early).")
+            raise CheckFailed(_row_count_problem(item, key, shape, call, n_iter, k, x, start))
         out[key] = as_array(item, shape, call, what=f"history[{key!r}]")
     return out
+
+
+def _row_count_problem(item, key, shape, call, n_iter, k, x, start) -> str:
+    """Say why history[key] has the wrong shape, from what its rows hold."""
+    rows = n_iter + 1
+    head = f"Called {call}: history[{key!r}] has shape {item.shape}, expected {shape}"
+    tol = _history_tolerance(x, key) if key != "log_likelihood" else Tolerance(EXACT)
+    try:
+        want = ref.fit_gmm_em(x, *start, n_iter=n_iter)[key]
+    except Exception:  # noqa: BLE001 - a grader sanity net: fall back to the shape alone
+        want = None
+    if want is not None and item.shape == want.shape[1:] and key != "log_likelihood":
+        if tol.within32(item, want[-1]):
+            return (f"{head}: it holds only the final {key}, not their history. Store a copy of the "
+                    f"parameters at every row: row 0 the starting ones, then one row after each round.")
+        if tol.within32(item, want[0]):
+            return (f"{head}: it holds only the starting {key}. Store a copy of the parameters after "
+                    f"every round too, one row per round.")
+    if item.ndim >= 1 and item.shape[1:] == shape[1:]:
+        r = item.shape[0]
+        if want is not None and r == n_iter and n_iter > 0:
+            if tol.within32(item, want[1:]):
+                return (f"{head}: the history has no initial row. Row 0 must hold the starting "
+                        f"parameters (and log_likelihood[0] the log-likelihood there), before the first "
+                        f"E-step.")
+            if tol.within32(item, want[:-1]):
+                return (f"{head}: row 0 holds the starting parameters, but the history ends one round "
+                        f"early: it runs n_iter - 1 rounds (as `for _ in range(1, n_iter)` does). Run "
+                        f"n_iter rounds after the starting row.")
+        if want is not None and 1 <= r < rows and tol.within32(item, want[:r]):
+            return (f"{head}: its rows are right but stop after {r - 1} rounds. Run exactly n_iter "
+                    f"rounds (do not stop early, even when the parameters stop changing).")
+        if r == rows + 1:
+            return f"{head}: it runs one round too many (n_iter rounds give n_iter + 1 rows, row 0 the start)."
+        if r == n_iter:
+            return (f"{head}: one row too few. Row 0 holds the starting parameters, then one row after "
+                    f"each of the n_iter rounds.")
+        if r == 0:
+            return f"{head}: it is empty. Row 0 holds the starting parameters, even for n_iter = 0."
+    if key != "log_likelihood" and item.shape == (k, rows) and k != rows:
+        return f"{head}: one row per iteration, one column per component (transpose it)."
+    return f"{head}: row 0 the starting parameters, then one row after each of the n_iter rounds."
 
 
 def _fit(student, x, start, n_iter=None):
     kwargs = {} if n_iter is None else {"n_iter": n_iter}
     call = call_text("fit_gmm_em", (x, *start), kwargs)
     k = np.asarray(start[0]).size
-    got = _history(student.fit_gmm_em(x, *start, **kwargs), call, 20 if n_iter is None else n_iter, k)
+    rounds = 20 if n_iter is None else n_iter
+    got = _history(student.fit_gmm_em(x, *start, **kwargs), call, rounds, k, x, start)
     return got, call
 
 
@@ -391,25 +439,39 @@ def _history_mistakes(x, start, n_iter, want) -> dict:
     }
 
 
+def _history_tolerance(x, key) -> Tolerance:
+    """HISTORY, with a float32 tier whose absolute part is in the units of the key: a float32
+    mean near 0 is off by eps times the data's spread, not by eps times itself."""
+    spread = float(np.std(np.asarray(x, dtype=float))) or 1.0
+    unit = {"means": spread, "variances": spread**2}.get(key, 1.0)
+    return Tolerance(HISTORY, HISTORY_ATOL, atol32=FLOAT32_RTOL * unit)
+
+
+def _first_wrong_row(got, want, tol) -> int:
+    return next(t for t in range(got.shape[0]) if not tol.within32(got[t], want[t]))
+
+
 def _compare_history(got, call, x, start, n_iter):
     want = ref.fit_gmm_em(x, *start, n_iter=n_iter)
     mistakes = _history_mistakes(x, start, n_iter, want)
     for key, first in zip(("weights", "means", "variances"), start):
-        if close(got[key], want[key], HISTORY, HISTORY_ATOL):
+        tol = _history_tolerance(x, key)
+        verdict = accept(got[key], want[key], tol, mistakes.get(key, {}))
+        if verdict is True:
             continue
-        for text, wrong in mistakes.get(key, {}).items():
-            if close(got[key], wrong, HISTORY, HISTORY_ATOL):
-                t = int(np.flatnonzero(~np.all(np.isclose(got[key], want[key], HISTORY, HISTORY_ATOL), axis=1))[0])
-                raise CheckFailed(f"Called {call}: history[{key!r}][{t}] is {fmt(got[key][t])}, expected "
-                                  f"{fmt(want[key][t])}. {text}")
         first = np.asarray(first, dtype=float)
-        if not close(got[key][0], first, HISTORY, HISTORY_ATOL):
+        if not tol.within32(got[key][0], first):
             raise CheckFailed(f"Called {call}: history[{key!r}][0] is {fmt(got[key][0])}, but row 0 must "
                               f"be the starting {key} {fmt(first)}, recorded before the first E-step.")
-        t = int(np.flatnonzero(~np.all(np.isclose(got[key], want[key], HISTORY, HISTORY_ATOL), axis=1))[0])
-        raise CheckFailed(f"Called {call}: history[{key!r}][{t}] is {fmt(got[key][t])}, expected "
-                          f"{fmt(want[key][t])}. Row t must hold the parameters after exactly t rounds "
-                          f"of E-step then M-step.")
+        t = _first_wrong_row(got[key], want[key], tol)
+        base = mismatch(call, f"history[{key!r}][{t}]", got[key][t], want[key][t])
+        if isinstance(verdict, str):
+            raise CheckFailed(f"{base} {verdict}")
+        if t >= 1 and tol.within32(got[key][t], want[key][t - 1]):
+            raise CheckFailed(f"{base} Row {t} repeats row {t - 1}: row t must hold the parameters after "
+                              f"exactly t rounds, so store the parameters after each round's M-step.")
+        raise CheckFailed(f"{base} Rows 0 to {t - 1} are right; row {t} must hold the parameters after "
+                          f"exactly {t} round{'s' if t > 1 else ''} of E-step then M-step.")
     _check_ll_rows(got, call, x)
 
 
@@ -419,17 +481,19 @@ def _check_ll_rows(got, call, x):
     want = np.array([ref.gmm_log_likelihood(x, *row) if np.all(row[2] > 0) and np.all(row[0] > 0) else np.nan
                      for row in rows])
     ll = got["log_likelihood"]
-    if np.allclose(ll, want, rtol=EXACT):
+    tol = Tolerance(EXACT)
+    if accept(ll, want, tol) is True:
         return
-    t = int(np.flatnonzero(~np.isclose(ll, want, rtol=EXACT))[0])
-    message = (f"Called {call}: log_likelihood[{t}] is {fmt(ll[t])}, but the log-likelihood at the "
-               f"parameters of row {t} is {fmt(want[t])}.")
-    if ll.size > 1 and np.allclose(ll[:-1], want[1:], rtol=EXACT):
+    t = next(t for t in range(ll.size) if not tol.within32(ll[t], want[t]))
+    message = mismatch(call, f"log_likelihood[{t}]", ll[t], want[t])[:-1] + (
+        f", the log-likelihood at the parameters of row {t}.")
+    if ll.size > 1 and tol.within32(ll[:-1], want[1:]):
         raise CheckFailed(f"{message} log_likelihood[t] is evaluated at row t + 1 (after the update): "
                           f"evaluate it at row t, and start with the starting parameters.")
-    if ll.size > 1 and np.allclose(ll[1:], want[:-1], rtol=EXACT):
-        raise CheckFailed(f"{message} log_likelihood[t] is evaluated at row t - 1 (before the update): "
-                          f"evaluate it at the parameters of row t.")
+    if ll.size > 1 and tol.within32(ll[1:], want[:-1]):
+        raise CheckFailed(f"{message} log_likelihood[t] is evaluated at row t - 1: it is recorded before "
+                          f"the M-step (with the parameters the E-step used). Record it after the M-step, "
+                          f"at the parameters of row t.")
     raise CheckFailed(message)
 
 
@@ -496,7 +560,7 @@ def fit_log_likelihood_never_decreases(student):
             t = int(drops[0])
             raise CheckFailed(
                 f"Called {call}: the log-likelihood goes down from row {t} to row {t + 1} "
-                f"({fmt(ll[t])} then {fmt(ll[t + 1])}). EM never lowers the log-likelihood, so a step is "
+                f"({ll[t]:.10g} then {ll[t + 1]:.10g}). EM never lowers the log-likelihood, so a step is "
                 f"wrong (or log_likelihood[t] is not evaluated at row t).")
 
 
@@ -511,6 +575,7 @@ def fit_default_run_converges(student):
     mistakes = _history_mistakes(x, start, 20, want)
     for key in ("weights", "means", "variances"):
         expect_close(got[key][-1], want[key][-1], call=call, rtol=HISTORY, atol=HISTORY_ATOL,
+                     tolerance=_history_tolerance(x, key),
                      what=f"the {key} after 20 iterations",
                      mistakes={text: wrong[-1] for text, wrong in mistakes.get(key, {}).items()},
                      hint="Each round is one E-step then one M-step, 20 rounds by default.")

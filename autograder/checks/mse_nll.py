@@ -19,9 +19,12 @@ from ..framework import (
     as_float,
     call_text,
     check,
-    close,
+    Tolerance,
+    accept,
     expect_close,
     fmt,
+    mismatch,
+    optimiser_tolerance,
     rng,
 )
 
@@ -141,6 +144,10 @@ def _nll_mistakes(n, ss, sigma, *, from_mse=False):
         "but it is part of the NLL (and it matters when sigma is fitted).": quad,
         "It is missing the 2 pi inside log(2 pi sigma^2).": 0.5 * n * np.log(sigma**2) + quad,
         "It is missing the 1/2 in front of n log(2 pi sigma^2).": 2 * log_term + quad,
+        "It has n log(2 pi) where (n/2) log(2 pi) belongs: the 1/2 in front of log(2 pi) is missing.":
+            right + 0.5 * n * np.log(2 * np.pi),
+        "It has log(sigma) where n log(sigma) belongs: every one of the n points contributes log(sigma).":
+            right - (n - 1) * np.log(sigma),
         "It divides the squared residuals by sigma^2 where 2 sigma^2 belongs.": log_term + 2 * quad,
         "It has the wrong sign: that is the log-likelihood; the NLL is its negative.": -right,
     }
@@ -348,18 +355,20 @@ def _weight_mistakes(X, y):
     return mistakes
 
 
-def _expect_weights(got, want, X, y, *, call, tol, mistakes, hint=""):
+def _expect_weights(got, want, X, y, *, call, tol, mistakes, hint="", optimiser=False):
     """Compare weights in standardised units (columns and y scaled to unit size),
     so one tolerance means the same for a weight of 10^-3 and one of 10^3.
     The message shows the weights as returned."""
     units = _std_units(X, y)
     got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    if close(got * units, want * units, tol, tol):
+    tolerance = optimiser_tolerance(tol, tol) if optimiser else Tolerance(tol, tol)
+    verdict = accept(got * units, want * units, tolerance,
+                     {message: np.asarray(wrong) * units for message, wrong in mistakes.items()})
+    if verdict is True:
         return
-    base = f"Called {call}: w got {fmt(got)}, expected {fmt(want)}."
-    for message, wrong in mistakes.items():
-        if close(got * units, np.asarray(wrong) * units, tol, tol):
-            raise CheckFailed(f"{base} {message}")
+    base = mismatch(call, "w", got, want)
+    if isinstance(verdict, str):
+        raise CheckFailed(f"{base} {verdict}")
     raise CheckFailed(f"{base} {hint}".rstrip())
 
 
@@ -438,10 +447,17 @@ def _fit_nll_check(student, X, y):
     ref_w, ref_sigma = ref.fit_linear_gaussian_nll(X, y)
     assert np.allclose(ref_w * _std_units(X, y), want_w * _std_units(X, y), rtol=1e-6, atol=1e-6)
     assert np.isclose(ref_sigma, want_sigma, rtol=1e-6)
+    if d > 0 and np.all(w == 0) and np.any(want_w != 0):
+        raise CheckFailed(f"{mismatch(call, 'w', w, want_w)} w is still all zeros, a usual starting "
+                          f"point: the optimiser did not move (result.success is probably False). "
+                          f"If your NLL computes in float32, the tiny steps of a finite-difference "
+                          f"gradient do not change it: compute it in float64. Otherwise start from "
+                          f"sensible values and check result.message.")
     _expect_weights(w, want_w, X, y, call=call, tol=OPTIMISER, mistakes=_weight_mistakes(X, y),
+                    optimiser=True,
                     hint="w should equal the least-squares weights. Did the optimiser converge "
                          "(result.success), from a sensible start, with a tight enough tolerance?")
-    expect_close(sigma, want_sigma, call=call, rtol=OPTIMISER, what="sigma",
+    expect_close(sigma, want_sigma, call=call, rtol=OPTIMISER, what="sigma", tolerance=optimiser_tolerance(OPTIMISER),
                  mistakes=_sigma_mistakes(X, y, want_w),
                  hint="sigma should be the square root of the MSE at the fitted w. Did the optimiser "
                       "converge (result.success)?")
@@ -543,6 +559,16 @@ def _bernoulli_check(student, y, p):
             -float(np.sum(yy * np.log(pp))),
         "It uses log base 2: the likelihood uses the natural log (np.log).": right / np.log(2),
     }
+    tiny = float(np.min(np.minimum(pp, 1 - pp)))
+    for k in range(2, 15):
+        eps = 10.0**-k
+        if eps > tiny:  # this clip changes the answer on these probabilities: name it
+            clipped = np.clip(pp, eps, 1 - eps)
+            mistakes[f"It clips the probabilities to [{eps:g}, 1 - {eps:g}], which changes the answer "
+                     f"for every p closer than {eps:g} to 0 or 1 (here p = {tiny:g}). The NLL is defined "
+                     f"for every p in (0, 1): use np.log(p) and np.log1p(-p) as given. A clip for "
+                     f"safety must be far below any probability you are given (1e-15 changes nothing "
+                     f"here)."] = -float(np.sum(yy * np.log(clipped) + (1 - yy) * np.log1p(-clipped)))
     expect_close(got, right, call=call, rtol=EXACT, mistakes=mistakes)
 
 
@@ -566,8 +592,10 @@ def bernoulli_matches_scipy(student):
 
 @check("bernoulli_nll", points=1)
 def bernoulli_extremes_lists_large(student):
-    """Probabilities within 1e-8 of 0 and 1, a confident wrong label, lists, and 100000 labels."""
-    _bernoulli_check(student, [1, 0, 1, 0, 1], [1 - 1e-8, 1e-8, 0.5, 0.999, 1e-6])
+    """Probabilities within 1e-6 of 1 and 1e-8 of 0, a label given probability 1e-12, lists, 100000 labels."""
+    # 1 - 1e-6, not closer: float32 work rounds 1 - 1e-8 to 1.0 and must not be failed for it.
+    # p = 1e-12 for a label 1 costs -log(1e-12) = 27.6: a clip of p at 1e-7 shows.
+    _bernoulli_check(student, [1, 0, 1, 0, 1], [1 - 1e-6, 1e-8, 0.5, 0.999, 1e-12])
     r = rng("bernoulli-large")
     p = r.uniform(0.001, 0.999, size=100_000)
     _bernoulli_check(student, (r.uniform(size=p.size) < p).astype(float), p)

@@ -135,6 +135,33 @@ MUTANTS = [
                    "            break\n"
                    "        params = new\n        rows.append(params)\n"),),
            hits=frozenset({FIT}), says="do not stop early"),
+    Mutant("EM loop over range(1, n_iter)",
+           edits=(("    for _ in range(n_iter):\n        params = m_step", "    for _ in range(1, n_iter):\n        params = m_step"),),
+           hits=frozenset({FIT}), says="ends one round early"),
+    Mutant("history holds only the final parameters",
+           edits=(('"weights": np.array([row[0] for row in rows])', '"weights": rows[-1][0]'),
+                  ('"means": np.array([row[1] for row in rows])', '"means": rows[-1][1]'),
+                  ('"variances": np.array([row[2] for row in rows])', '"variances": rows[-1][2]')),
+           hits=frozenset({FIT}), says="only the final weights"),
+    Mutant("log-likelihood recorded before the M-step",
+           bodies={FIT: """
+               x = np.asarray(x, dtype=float)
+               w, m, v = (np.array(p, dtype=float) for p in (weights, means, variances))
+               hist = {"weights": [w], "means": [m], "variances": [v], "log_likelihood": [gmm_log_likelihood(x, w, m, v)]}
+               for _ in range(n_iter):
+                   resp = e_step(x, w, m, v)
+                   hist["log_likelihood"].append(gmm_log_likelihood(x, w, m, v))
+                   w, m, v = m_step(x, resp)
+                   hist["weights"].append(w)
+                   hist["means"].append(m)
+                   hist["variances"].append(v)
+               return {key: np.array(value) for key, value in hist.items()}
+           """},
+           hits=frozenset({FIT}), says="recorded before the M-step"),
+    Mutant("log-density without the 1/2 on the quadratic term",
+           edits=(("log_density = -0.5 * (np.log(2 * np.pi * variances) + (x - means) ** 2 / variances)",
+                   "log_density = -0.5 * np.log(2 * np.pi * variances) - (x - means) ** 2 / variances"),),
+           hits=frozenset({LL, E}), says="missing its 1/2"),
     Mutant("history stores standard deviations",
            edits=(('"variances": np.array([row[2] for row in rows])',
                    '"variances": np.sqrt(np.array([row[2] for row in rows]))'),),

@@ -184,12 +184,32 @@ MUTANTS = [
            edits=(("return float(-np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)))",
                    "return float(-np.sum(y * np.log(p)))"),),
            hits=frozenset({"bernoulli_nll"}), says="labels 0 contribute"),
+    Mutant("bernoulli_nll clips the probabilities at 1e-7",
+           edits=(("    p = np.asarray(p, dtype=float)\n", "    p = np.clip(np.asarray(p, dtype=float), 1e-7, 1 - 1e-7)\n"),),
+           hits=frozenset({"bernoulli_nll"}), says="clips the probabilities to [1e-07, 1 - 1e-07]"),
+    Mutant("gaussian_nll with log(sigma) not multiplied by n",
+           bodies={"gaussian_nll": """
+               r = np.asarray(y, dtype=float) - np.asarray(y_pred, dtype=float)
+               n = r.size
+               return float(0.5 * n * np.log(2 * np.pi) + np.log(sigma) + np.sum(r**2) / (2 * sigma**2))
+           """},
+           hits=frozenset({"gaussian_nll"}), says="log(sigma) where n log(sigma) belongs"),
+    Mutant("gaussian_nll with n log(2 pi) without the 1/2",
+           bodies={"gaussian_nll": """
+               r = np.asarray(y, dtype=float) - np.asarray(y_pred, dtype=float)
+               n = r.size
+               return float(n * np.log(2 * np.pi) + n * np.log(sigma) + np.sum(r**2) / (2 * sigma**2))
+           """},
+           hits=frozenset({"gaussian_nll"}), says="1/2 in front of log(2 pi) is missing"),
     Mutant("hard-coded answer to the public Bernoulli test",
            bodies={"bernoulli_nll": "return 0.5798185468365326"},
            hits=frozenset({"bernoulli_nll"}), says="expected"),
 ]
 
 ALTERNATIVES = [
+    Alternative("bernoulli_nll clips at 1e-15 for safety",
+                edits=(("    p = np.asarray(p, dtype=float)\n",
+                        "    p = np.clip(np.asarray(p, dtype=float), 1e-15, 1 - 1e-15)\n"),)),
     Alternative("loops and math", bodies={
         "mse": """
             total = 0.0
