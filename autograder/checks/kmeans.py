@@ -12,7 +12,8 @@ import numpy as np
 
 from solutions import kmeans as ref
 
-from ..framework import CheckFailed, as_array, as_dict, call_text, check, expect_close, fmt, returned, rng
+from ..framework import (CheckFailed, Tolerance, as_array, as_dict, call_text, check, expect_close, fmt,
+                         returned, rng)
 
 # A center is a mean of n values. Its rounding error is at most about
 # n * eps * max|x| for a plain running sum (2e-11 * max|x| at n = 1e5) and far
@@ -250,8 +251,24 @@ def _update_check(student, x, labels, centers):
         raise CheckFailed(f"Called {call}: got {fmt(got)}, which has NaN values (expected {fmt(want)}).")
     if not np.all(np.isfinite(got)):
         raise CheckFailed(f"Called {call}: got {fmt(got)}, which has infinite values (expected {fmt(want)}).")
+    _moved_empty_cluster(got, want, empty, call, x)
     expect_close(got, want, call=call, rtol=CENTERS_RTOL, atol=_atol(x),
                  mistakes=_update_mistakes(x, labels, centers))
+
+
+def _moved_empty_cluster(got, want, empty, call, x):
+    """The other centers are right but an empty one moved (and not to 0, named elsewhere):
+    it was re-seeded, at a random point or some other rule."""
+    tol = Tolerance(CENTERS_RTOL, _atol(x))
+    moved = [j for j in np.flatnonzero(empty) if not tol.within32(got[j], want[j]) and got[j] != 0]
+    if moved and tol.within32(got[~empty], want[~empty]):
+        j = int(moved[0])
+        at_point = bool(np.any(np.asarray(x, dtype=float) == got[j]))
+        raise CheckFailed(f"Called {call}: got {fmt(got)}, expected {fmt(want)}. Cluster {j} has no points, "
+                          f"and its center moved from {fmt(want[j])} to {fmt(got[j])}"
+                          + (", one of the data points" if at_point else "")
+                          + ": an empty cluster re-seeded (at a random point, say) makes every run "
+                            "different. In this exercise a center with no points keeps its old value.")
 
 
 @check("update_centers", points=1)
@@ -337,18 +354,27 @@ def _fit_mistakes(x, centers, n_iter, history):
     }
 
 
-def _first_wrong_row(got, history, atol):
-    rows = [t for t in range(history.shape[0])
-            if not np.allclose(got[t], history[t], rtol=CENTERS_RTOL, atol=atol)]
+def _first_wrong_row(got, history, atol, x=None):
+    tol = Tolerance(CENTERS_RTOL, atol)
+    rows = [t for t in range(history.shape[0]) if not tol.within32(got[t], history[t])]
     if not rows:
         return ""
     t = rows[0]
     if t == 0:
         return "Row 0 should be the starting centers, unchanged."
     right = "Row 0 is right" if t == 1 else f"Rows 0 to {t - 1} are right"
-    return (f"{right}; row {t} is the first that differs (got {fmt(got[t])}, "
-            f"expected {fmt(history[t])}). Each round assigns every point to its nearest center, "
-            f"then moves each center to the mean of its points.")
+    text = (f"{right}; row {t} is the first that differs (got {fmt(got[t])}, "
+            f"expected {fmt(history[t])}).")
+    if x is not None:
+        labels = ref.assign_clusters(x, history[t - 1])
+        empty = [j for j in range(history.shape[1]) if not np.any(labels == j)]
+        wrong = [j for j in range(history.shape[1]) if not tol.within32(got[t][j], history[t][j])]
+        if empty and set(wrong) <= set(empty):
+            return (f"{text} In round {t} cluster {wrong[0]} has no points and its center moved: an "
+                    f"empty cluster keeps its old center (re-seeding it, at a random point say, makes "
+                    f"every run different).")
+    return (f"{text} Each round assigns every point to its nearest center, then moves each center "
+            f"to the mean of its points.")
 
 
 def _any_empty(x, history):
@@ -377,7 +403,7 @@ def _fit_check(student, x, centers, n_iter=None, *, scale):
         raise CheckFailed(f"Called {call}: the history of centers has infinite values.")
     expect_close(got, history, call=call, rtol=CENTERS_RTOL, atol=_atol(x), what='"centers"',
                  mistakes=_fit_mistakes(x, centers, n_iter, history),
-                 hint=_first_wrong_row(got, history, _atol(x)))
+                 hint=_first_wrong_row(got, history, _atol(x), np.asarray(x, dtype=float)))
     labels = _as_labels(result["labels"], np.size(x), k, call, what='"labels"')
     label_mistakes = [
         ("These are the labels computed before the last update (from the centers of the "
@@ -409,14 +435,21 @@ def _expect_history_shape(got, history, x, centers, n_iter, call):
         return
     base = (f'Called {call}: "centers" has shape {got.shape}; with n_iter={n_iter} and K={shape[1]} '
             f"it should have shape {shape} (row 0 the initial centers, then one row per round).")
-    atol = _atol(x)
+    tol = Tolerance(CENTERS_RTOL, _atol(x))
     if got.size == 0:
         raise CheckFailed(f"{base} It is empty: row 0 holds the initial centers, even for n_iter=0.")
-    if got.shape == (n_iter, shape[1]) and np.allclose(got, history[1:], rtol=CENTERS_RTOL, atol=atol):
-        raise CheckFailed(f"{base} It is the history without the initial row: put the starting "
-                          f"centers in row 0.")
+    if got.shape == (shape[1],) and tol.within32(got, history[-1]):
+        raise CheckFailed(f"{base} It holds only the final centers: store a copy of the centers at every "
+                          f"row, the initial ones first.")
+    if got.shape == (n_iter, shape[1]) and n_iter > 0:
+        if tol.within32(got[0], history[0]) and tol.within32(got, history[:-1]):
+            raise CheckFailed(f"{base} Row 0 holds the initial centers, but the history ends one round "
+                              f"early: it runs n_iter - 1 rounds (as `for _ in range(1, n_iter)` does).")
+        if tol.within32(got, history[1:]):
+            raise CheckFailed(f"{base} It is the history without the initial row: put the starting "
+                              f"centers in row 0.")
     if (got.ndim == 2 and got.shape[1] == shape[1] and got.shape[0] < shape[0]
-            and np.allclose(got, history[: got.shape[0]], rtol=CENTERS_RTOL, atol=atol)):
+            and tol.within32(got, history[: got.shape[0]])):
         raise CheckFailed(f"{base} It stopped early, when the centers stopped moving: always run "
                           f"n_iter rounds (the converged rows simply repeat).")
     if got.shape == (n_iter + 2, shape[1]):

@@ -132,6 +132,18 @@ MUTANTS = [
                return np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
            """},
            hits=frozenset({"hard_responsibilities"}), says="other than 0 and 1"),
+    Mutant("empty cluster re-seeded at a random point",
+           edits=(("        if members.size:\n            new_centers[k] = members.mean()\n",
+                   "        if members.size:\n            new_centers[k] = members.mean()\n"
+                   "        else:\n            new_centers[k] = np.random.choice(x)\n"),),
+           hits=frozenset({"update_centers"}), says="re-seeded"),
+    Mutant("k-means loop over range(1, n_iter)",
+           edits=(("    for _ in range(n_iter):\n        current = update_centers",
+                   "    for _ in range(1, n_iter):\n        current = update_centers"),),
+           hits=frozenset({"fit_kmeans"}), says="ends one round early"),
+    Mutant("k-means history holds only the final centers",
+           edits=(('return {"centers": np.array(rows), "labels"', 'return {"centers": current, "labels"'),),
+           hits=frozenset({"fit_kmeans"}), says="only the final centers"),
 ]
 
 ALTERNATIVES = [
