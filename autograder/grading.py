@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import check_memo, forbidden, framework
+from . import check_memo, dependencies, forbidden, framework
 from .framework import CheckFailed, CheckResult, ForbiddenRoutine, NotImplementedYet, Student
 from .manifest import exercise as find_exercise
 from .manifest import exercises
@@ -170,6 +170,7 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
         if session.blocked:
             return _blocked(slug, checks, session, start)
         _zero_forbidden_functions(results, uses)
+        dependencies.attribute(results, _source(student_file))
         output = session.close()
         return ExerciseResult(slug, "graded", "", results, output, time.monotonic() - start)
     finally:

@@ -13,6 +13,7 @@ import pytest
 from autograder.build import strip_solutions
 from autograder.grading import checks_for
 from autograder.manifest import exercise, exercises
+from tests.test_student_work import SAME_PRINT
 from tests.variants import apply
 
 SLUGS = [e.slug for e in exercises()]
@@ -90,6 +91,7 @@ def test_mutant_loses_points_with_its_message(slug, mutant, grade_source):
     assert any(mutant.says.lower() in m.lower() for m in messages), (
         f"{mutant.name}: no message says {mutant.says!r}\n{report}")
     assert all(r.status in (mutant.status, "passed") for r in result.results), report
+    assert not any(SAME_PRINT.search(r.message) for r in result.results), f"got X, expected X\n{report}"
 
 
 @pytest.mark.parametrize("slug, alternative", list(_variants("ALTERNATIVES")))

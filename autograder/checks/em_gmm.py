@@ -93,14 +93,13 @@ def _ll_mistakes(x, weights, means, variances) -> dict:
 def _resp_mistakes(x, weights, means, variances) -> dict:
     log_w, log_n = _log_terms(x, weights, means, variances)
     joint = np.exp(log_w + log_n)
-    density = np.exp(log_n)
     var = np.asarray(variances, dtype=float)
     hard = np.eye(len(weights))[np.argmax(log_w + log_n, axis=1)]
     return {
         "The responsibilities are not normalised: divide pi_k N(x_i; mu_k, sigma_k^2) by its "
         "sum over k, so that every row sums to 1.": joint,
         "The E-step ignores the mixing weights: r_ik is proportional to pi_k N(x_i; ...), "
-        "not to N(x_i; ...) alone.": density / density.sum(axis=1, keepdims=True),
+        "not to N(x_i; ...) alone.": np.exp(log_n - logsumexp(log_n, axis=1, keepdims=True)),
         "It normalises over the points (each column sums to 1): normalise over the components k, "
         "so that each row sums to 1.": joint / joint.sum(axis=0, keepdims=True),
         "These are hard 0/1 assignments (that is k-means): responsibilities are probabilities.": hard,
@@ -470,7 +469,8 @@ def _compare_history(got, call, x, start, n_iter):
         if t >= 1 and tol.within32(got[key][t], want[key][t - 1]):
             raise CheckFailed(f"{base} Row {t} repeats row {t - 1}: row t must hold the parameters after "
                               f"exactly t rounds, so store the parameters after each round's M-step.")
-        raise CheckFailed(f"{base} Rows 0 to {t - 1} are right; row {t} must hold the parameters after "
+        right = "Row 0 is right" if t == 1 else f"Rows 0 to {t - 1} are right"
+        raise CheckFailed(f"{base} {right}; row {t} must hold the parameters after "
                           f"exactly {t} round{'s' if t > 1 else ''} of E-step then M-step.")
     _check_ll_rows(got, call, x)
 

@@ -131,9 +131,10 @@ def _mle_check(student, x, function="gaussian_mle", rtol=EXACT):
                  tolerance=tol, hint=hint)
 
 
-_POOR_START = ("The optimiser stopped away from the maximum. Over sigma itself and from a poor start "
+_POOR_START = ("This is not the maximum of the log-likelihood. If gaussian_log_likelihood passes its "
+               "checks, the optimiser stopped away from it: over sigma itself and from a poor start "
                "(sigma = 1, mu = 0, far from the data), its first steps overshoot, sigma goes to 0 or "
-               "below (where log(sigma) is NaN) or the search stops early: optimise over log(sigma) "
+               "below (where log(sigma) is NaN) or the search stops early. Optimise over log(sigma) "
                "(sigma = exp(t) stays positive), start from the sample mean and standard deviation, "
                "and check result.success.")
 

@@ -39,8 +39,10 @@ def fit_linear_gaussian_nll(X, y):
     ys = np.sqrt(np.mean(y ** 2)) or 1.0
     Z, t = X / xs, y / ys
 
-    def f(theta):
-        return gaussian_nll(t, Z @ theta[:d], np.exp(theta[d])) / n
+    def f(theta):  # in float64: the optimiser's small steps must change the value
+        r = t - Z @ theta[:d]
+        s2 = np.exp(2 * theta[d])
+        return 0.5 * np.log(2 * np.pi * s2) + np.mean(r ** 2) / (2 * s2)
 
     res = minimize(f, np.zeros(d + 1), method="BFGS", options={"gtol": 1e-9})
     w = res.x[:d] * ys / xs

@@ -1,0 +1,97 @@
+"""The comparison and attribution rules the checks rely on, on small cases."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder import dependencies, framework
+from autograder.framework import CheckResult, Tolerance, accept, mismatch
+from tests.test_student_work import SAME_PRINT
+
+
+def test_float32_result_passes_with_a_note_and_float64_without():
+    want = 195.29112345678
+    framework.take_notes()
+    assert accept(want * (1 + 1e-15), want, Tolerance(1e-9)) is True
+    assert framework.take_notes() == ""
+    assert accept(float(np.float32(want)), want, Tolerance(1e-9)) is True
+    assert "float64" in framework.take_notes()
+
+
+def test_n_minus_1_is_never_forgiven_as_float32():
+    x = np.random.default_rng(1).normal(200, 25, size=40)
+    mistakes = {"n - 1": np.std(x, ddof=1)}
+    assert accept(np.std(x, ddof=1), np.std(x), Tolerance(1e-9), mistakes) == "n - 1"
+    assert accept(float(np.float32(np.std(x, ddof=1))), np.std(x), Tolerance(1e-9), mistakes) == "n - 1"
+
+
+def test_a_mistake_closer_than_the_answer_wins_at_the_float32_tier():
+    want, wrong = 1.0, 1.0 + 3e-5  # float32 tells them apart (tier 2e-5)
+    assert accept(1.0 + 1.9e-5, want, Tolerance(1e-9), {"clipped": wrong}) == "clipped"
+    assert accept(1.0 + 2e-6, want, Tolerance(1e-9), {"clipped": wrong}) is True
+    framework.take_notes()
+
+
+def test_messages_print_the_digits_that_differ():
+    text = mismatch("f(x)", "", 21.416423, 21.416374)
+    assert "21.41642" in text and "21.41637" in text and "relative difference 2.3e-06" in text
+    assert SAME_PRINT.search(text) is None
+    arrays = mismatch("f(x)", "weights", np.array([0.40661, 0.59339]), np.array([0.40662, 0.59338]))
+    assert "differ most at [0]" in arrays and "relative difference" in arrays
+
+
+def test_the_scan_finds_self_contradicting_messages():
+    assert SAME_PRINT.search("Called f(): got 21.4164, expected 21.4164.")
+    assert SAME_PRINT.search("got array([0.4066, 0.5934]), expected array([0.4066, 0.5934]).")
+    assert not SAME_PRINT.search("got 1, expected 1.5.")
+    assert not SAME_PRINT.search("got array([1., 2.]), expected array([1., 2.5]).")
+
+
+SOURCE = '''
+def helper(v):
+    return e_step(v)
+
+def e_step(x):
+    return x
+
+def m_step(x):
+    e_step = 3          # a local name, not a call of e_step
+    return e_step
+
+def fit(x):
+    return helper(x) + m_step(x)
+
+def stub(x):
+    raise NotImplementedError
+'''
+
+
+def test_calls_are_found_through_helpers_and_not_through_local_names():
+    graph, stubs = dependencies.reached(SOURCE, {"e_step", "m_step", "fit", "stub"})
+    assert graph["fit"] == ["m_step", "e_step"]  # nearest first: e_step is reached through helper
+    assert graph["m_step"] == []
+    assert stubs == {"stub"}
+    assert dependencies.reached("def broken(:", {"fit"}) == ({}, set())
+
+
+def _result(function, status, points=1.0, message="m"):
+    return CheckResult("ex", function, f"{function}_check", "t", points if status == "passed" else 0.0,
+                       1.0, status, message if status != "passed" else "")
+
+
+def test_only_failing_callers_of_failing_functions_are_told():
+    results = [_result("e_step", "failed"), _result("fit", "failed"), _result("fit", "passed"),
+               _result("m_step", "failed")]
+    dependencies.attribute(results, SOURCE)
+    assert results[1].message.startswith("`fit` calls your `e_step` and `m_step`, which fail their own")
+    assert results[1].message.endswith("\nm")
+    assert results[2].passed and results[2].points == 1.0 and results[2].message == ""
+    assert results[0].message == "m" and results[3].message == "m"
+
+
+def test_a_caller_of_an_unwritten_function_is_not_called_unwritten():
+    results = [_result("e_step", "not_implemented"), _result("fit", "not_implemented"),
+               _result("stub", "not_implemented")]
+    dependencies.attribute(results, SOURCE)
+    assert results[1].status == "failed" and "which is not implemented yet: write it first" in results[1].message
+    assert results[2].status == "not_implemented" and results[2].message == "m"

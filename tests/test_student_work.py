@@ -1,0 +1,138 @@
+"""Whole student submissions (tests/student_work/) graded as they would be.
+
+Correct work, however it is written (float32, loops, lists, scipy.stats, its
+own helpers, prints), scores full marks. Each wrong file loses points on the
+functions its mistake breaks, with the message naming the mistake; a caller
+that fails because a function it calls is wrong is told so first; no other
+function loses a point. And no message, for any file, prints "got X,
+expected X" with X printed alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent / "student_work"
+
+
+@dataclass(frozen=True)
+class Wrong:
+    hits: frozenset  # functions whose own checks must fail
+    says: str  # a message of a hit function contains this
+    cascades: dict = field(default_factory=dict)  # caller -> the broken function it calls
+
+
+def wrong(hits, says, cascades=None) -> Wrong:
+    return Wrong(frozenset(hits.split()), says, cascades or {})
+
+
+WRONG = {
+    "gaussian_mle/wrong_quadratic_without_half.py": wrong(
+        "gaussian_log_likelihood", "quadratic term is missing its 1/2",
+        {"gaussian_mle_numerical": "gaussian_log_likelihood"}),
+    "gaussian_mle/wrong_log_sigma_without_n.py": wrong(
+        "gaussian_log_likelihood", "-log(sigma) where -n log(sigma) belongs",
+        {"gaussian_mle_numerical": "gaussian_log_likelihood"}),
+    "gaussian_mle/wrong_raw_sigma_poor_start.py": wrong(
+        "gaussian_mle_numerical", "optimise over log(sigma)"),
+    "gaussian_mle/wrong_unbiased_sigma.py": wrong("gaussian_mle", "divides by n - 1"),
+    "mse_nll/wrong_clip_1e7.py": wrong("bernoulli_nll", "clips the probabilities to [1e-07"),
+    "mse_nll/wrong_nll_log_sigma_without_n.py": wrong(
+        "gaussian_nll", "log(sigma) where n log(sigma) belongs",
+        {"fit_linear_gaussian_nll": "gaussian_nll"}),
+    "mse_nll/wrong_float32_objective_stalls.py": wrong(
+        "fit_linear_gaussian_nll", "the optimiser did not move"),
+    "em_gmm/wrong_estep_ignores_weights.py": wrong(
+        "e_step", "ignores the mixing weights", {"fit_gmm_em": "e_step"}),
+    "em_gmm/wrong_mstep_variance_by_n.py": wrong(
+        "m_step", "divide by n instead of N_k", {"fit_gmm_em": "m_step"}),
+    "em_gmm/wrong_range_one.py": wrong("fit_gmm_em", "ends one round early"),
+    "em_gmm/wrong_ll_before_mstep.py": wrong("fit_gmm_em", "recorded before the M-step"),
+    "em_gmm/wrong_ll_without_logsumexp.py": wrong("gmm_log_likelihood", "without log-sum-exp"),
+    "kmeans/wrong_reseed_random_point.py": wrong(
+        "update_centers", "re-seeded", {"fit_kmeans": "update_centers"}),
+    "kmeans/wrong_assign_argmax.py": wrong(
+        "assign_clusters", "farthest center",
+        {"fit_kmeans": "assign_clusters", "hard_responsibilities": "assign_clusters"}),
+    "kmeans/wrong_history_shares_array.py": wrong("fit_kmeans", "changed in place"),
+}
+
+FILES = sorted(str(p.relative_to(HERE)) for p in HERE.glob("*/*.py"))
+CORRECT = [f for f in FILES if not Path(f).name.startswith("wrong_")]
+
+#: "got X, expected X" with the same X, up to the end of the printed value.
+SAME_PRINT = re.compile(r"got (.+?), expected \1(?:\.(?:\s|$)|[;,)]|\s\(|$)", re.DOTALL)
+
+
+def _grade(grade_source, name):
+    slug = name.split("/")[0]
+    return grade_source(slug, (HERE / name).read_text())
+
+
+def _report(result) -> str:
+    return "\n".join(f"  {r.status:15} {r.function}.{r.name}: {r.message}" for r in result.results)
+
+
+def _by_function(result) -> dict[str, tuple[float, float]]:
+    scores: dict[str, list[float]] = {}
+    for r in result.results:
+        s = scores.setdefault(r.function, [0.0, 0.0])
+        s[0] += r.points
+        s[1] += r.max_points
+    return {f: (p, m) for f, (p, m) in scores.items()}
+
+
+def _no_self_contradiction(result):
+    for r in result.results:
+        match = SAME_PRINT.search(r.message)
+        assert match is None, f"{r.function}.{r.name} prints got and expected alike: {match.group(0)!r}"
+
+
+def test_the_corpus_is_large_and_covers_every_exercise():
+    assert len(FILES) >= 25
+    assert set(WRONG) <= set(FILES), set(WRONG) - set(FILES)
+    assert {f.split("/")[0] for f in CORRECT} == {f.split("/")[0] for f in WRONG} == {
+        "gaussian_mle", "mse_nll", "em_gmm", "kmeans"}
+    assert not [f for f in FILES if Path(f).name.startswith("wrong_") and f not in WRONG]
+
+
+@pytest.mark.parametrize("name", CORRECT)
+def test_correct_work_scores_full_marks(name, grade_source):
+    result = _grade(grade_source, name)
+    assert result.status == "graded", result.message
+    assert result.points == result.max_points, _report(result)
+    _no_self_contradiction(result)
+
+
+@pytest.mark.parametrize("name", sorted(WRONG))
+def test_wrong_work_loses_points_where_it_breaks(name, grade_source):
+    expect = WRONG[name]
+    result = _grade(grade_source, name)
+    report = _report(result)
+    scores = _by_function(result)
+    for function, (points, most) in scores.items():
+        if function in expect.hits or function in expect.cascades:
+            assert points < most, f"{function} kept full marks\n{report}"
+        else:
+            assert points == most, f"{function} lost points it should keep\n{report}"
+    messages = [r.message for r in result.results if r.function in expect.hits and not r.passed]
+    assert any(expect.says.lower() in m.lower() for m in messages), f"no message says {expect.says!r}\n{report}"
+    for caller, callee in expect.cascades.items():
+        failing = [r for r in result.results if r.function == caller and not r.passed]
+        assert failing and all(r.message.startswith(f"`{caller}` calls your `{callee}`") for r in failing), report
+    for function in expect.hits:
+        own = [r for r in result.results if r.function == function and not r.passed]
+        assert not any("calls your" in r.message for r in own), f"{function} is blamed on another\n{report}"
+    _no_self_contradiction(result)
+
+
+def test_float32_work_is_noted(grade_source):
+    result = _grade(grade_source, "gaussian_mle/float32_numpy.py")
+    notes = [r.message for r in result.results if r.passed and r.message]
+    assert notes and all("float32" in m and "float64" in m for m in notes), _report(result)
+    exact = _grade(grade_source, "gaussian_mle/own_pdf_helper_bounds.py")
+    assert not any(r.message for r in exact.results), _report(exact)
