@@ -45,6 +45,7 @@ def test_the_scan_finds_self_contradicting_messages():
     assert SAME_PRINT.search("got array([0.4066, 0.5934]), expected array([0.4066, 0.5934]).")
     assert not SAME_PRINT.search("got 1, expected 1.5.")
     assert not SAME_PRINT.search("got array([1., 2.]), expected array([1., 2.5]).")
+    assert not SAME_PRINT.search("got [1, 2, ...], expected [1, 2, ...]; they differ most at [9]: 1 against 2")
 
 
 SOURCE = '''
