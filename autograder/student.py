@@ -70,7 +70,8 @@ def grader_fingerprint(options: dict) -> str:
     package = Path(__file__).resolve().parent
     files = sorted(package.glob("checks/*.py")) + sorted(package.glob("sandbox/*.py"))
     files += [package / name for name in ("framework.py", "grading.py", "exercises.toml", "submissions.py",
-                                          "forbidden.py", "stubs.py", "notebook_code.py", "student.py")]
+                                          "forbidden.py", "stubs.py", "notebook_code.py", "student.py",
+                                          "dependencies.py")]
     files += sorted((ROOT / "solutions").glob("*.py"))
     for path in files:
         if path.exists():
@@ -170,6 +171,10 @@ def grade_exercise(submission: Submission, slug: str, keeper: ZygoteKeeper, scra
     data["title"] = exercise(slug).title
     data["source"] = mine.source if mine else ""
     data["notes"] = list(mine.notes) if mine else []
+    for r in data["results"]:  # a passing check's remark (float32 precision, say), once per exercise
+        remark = r["message"].removeprefix("Note: ") if r["status"] == "passed" else ""
+        if remark and remark not in data["notes"]:
+            data["notes"].append(remark)
     if any(r.status == "grader_error" for r in result.results) and data["status"] == "graded":
         data["status"] = "grader_error"
     return data
