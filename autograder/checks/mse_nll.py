@@ -457,7 +457,8 @@ def _fit_nll_check(student, X, y):
                     optimiser=True,
                     hint="w should equal the least-squares weights. Did the optimiser converge "
                          "(result.success), from a sensible start, with a tight enough tolerance?")
-    expect_close(sigma, want_sigma, call=call, rtol=OPTIMISER, what="sigma", tolerance=optimiser_tolerance(OPTIMISER),
+    expect_close(sigma, want_sigma, call=call, rtol=OPTIMISER, what="sigma",
+                 tolerance=optimiser_tolerance(OPTIMISER),
                  mistakes=_sigma_mistakes(X, y, want_w),
                  hint="sigma should be the square root of the MSE at the fitted w. Did the optimiser "
                       "converge (result.success)?")
