@@ -31,7 +31,7 @@ from .sandbox import Limits
 from .sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, describe, require
 from .student import (RECORD, ZygoteKeeper, failed_record, grade_student, grader_fingerprint,
                       output_folder, read_record, write_atomic)
-from .submissions import Submission, SubmissionsError, find_cohort
+from .submissions import Cohort, Submission, SubmissionsError, find_cohort
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_BUDGET = 60.0
@@ -187,6 +187,18 @@ def _run(args, options: dict, out: Path, scratch: Path) -> int:
     if not cohort.submissions:
         print(f"error: no student folders found in {args.submissions}.", file=sys.stderr)
         return 1
+    status, _records = grade_cohort(cohort, args, options, out, start)
+    return status
+
+
+def grade_cohort(cohort: Cohort, args, options: dict, out: Path,
+                 start: float | None = None) -> tuple[int, list[dict]]:
+    """Grade a found cohort into OUT (records, reports, grades.csv, summary); (exit status, records).
+
+    ``args`` carries ``force``, ``jobs`` and ``progress``. Shared by ``grade`` and the
+    nbgrader route, which finds its cohort in nbgrader's own layout.
+    """
+    start = time.monotonic() if start is None else start
     grader = grader_fingerprint(options)
     folders = output_folders(out, [s.student for s in cohort.submissions])
     records: dict[str, dict] = {}
@@ -225,8 +237,8 @@ def _run(args, options: dict, out: Path, scratch: Path) -> int:
     missing = len(cohort.submissions) - len(ordered)
     if missing:
         print(f"error: {missing} student(s) got no row.", file=sys.stderr)
-        return 1
-    return 0
+        return 1, ordered
+    return 0, ordered
 
 
 def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str, jobs: int,

@@ -5,6 +5,7 @@
     python -m autograder release --out DIR
     python -m autograder export gradescope --out autograder.zip
     python -m autograder doctor                   which sandbox layers this machine supports
+    python -m autograder nbgrader-grade ASSIGNMENT [--course-root .]
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ VERB_MODULES = {
     "release": "autograder.release",
     "export": "autograder.gradescope",
     "doctor": "autograder.doctor",
+    "nbgrader-grade": "autograder.nbgrader_route",
 }
 
 

@@ -42,6 +42,11 @@ SUPPORT_MODULE = "lesson_support.py"
 #: Where nbgrader's config points the kernel for the one-line hidden cells.
 KERNEL_HOOK = "mle_em_hidden"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
+#: First line of a notebook's first demo cell: nbgrader's kernel inherits MPLBACKEND=Agg,
+#: which would keep every figure out of the autograded notebook, formgrader and feedback.
+INLINE_FIGURES = "%matplotlib inline"
+#: nbgrader's grade id of a check's hidden cell is this prefix and the check's name.
+HIDDEN_GRADE_PREFIX = "hidden_"
 END_HIDDEN = "### END HIDDEN TESTS"
 DIRECTIVE = re.compile(r"^<!--\s*(setup|answer|demo|manual|end manual)\b\s*(.*?)\s*-->\s*$")
 
@@ -276,6 +281,10 @@ def hidden_checks(ex: Exercise) -> list:
     return checks_for(ex.slug)
 
 
+def hidden_grade_id(check_name: str) -> str:
+    return f"{HIDDEN_GRADE_PREFIX}{check_name}"
+
+
 def hidden_cell(check) -> str:
     points = f"{check.points:g} point{'s' if check.points != 1 else ''}"
     return (f"# Hidden check ({points}): {check.title}\n"
@@ -342,7 +351,7 @@ def build_notebook(ex: Exercise) -> nbformat.NotebookNode:
         for check in checks:
             if check.function == function:
                 cells.code(hidden_cell(check), f"hidden-{check.name}",
-                           _grading(f"hidden_{check.name}", grade=True, locked=True, points=check.points))
+                           _grading(hidden_grade_id(check.name), grade=True, locked=True, points=check.points))
 
     text: list[str] = []
     lines = narrative_path(ex).read_text().splitlines()
@@ -371,6 +380,9 @@ def build_notebook(ex: Exercise) -> nbformat.NotebookNode:
             while not lines[i].startswith("```"):
                 body.append(lines[i])
                 i += 1
+            if not state.get("inline"):  # figures in the kernel's output, whatever MPLBACKEND says
+                body.insert(0, INLINE_FIGURES)
+                state["inline"] = True
             cells.code("\n".join(body), "demo", tags=[DEMO_TAG])
         elif kind == "manual":
             grade_id, points = arg.split()

@@ -1,0 +1,115 @@
+"""The trusted nbgrader route, end to end in a scratch course, and what nbgrader's own run shows.
+
+An honest student and a forger (stub answers plus a cell that replaces the
+hidden cells' function in the kernel) are autograded by nbgrader: the forger
+gets full marks there, as any nbgrader kernel can be made to report.
+``python -m autograder nbgrader-grade`` then writes the batch grader's scores
+into the gradebook: the honest student keeps full marks, the forger gets the
+batch grader's score, and formgrader's numbers, the export and the feedback
+follow. The same run shows that autograde no longer warns of changed checksums,
+that the figures reach the autograded notebooks and the feedback, and that the
+feedback's tables are drawn with borders.
+"""
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import notebooks, release
+from autograder.manifest import exercises
+from autograder.nbgrader_preprocessors import TABLE_CSS
+from tests.test_nbgrader_roundtrip import _submit
+from tests.test_release import released_course
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENT = notebooks.ASSIGNMENT
+#: Kernel-side forgery: every later hidden cell imports this replacement and "passes".
+FORGERY = ("import mle_em_hidden\n"
+           "mle_em_hidden.hidden_check = lambda slug, name: print('Hidden check passed')\n")
+FORGED = "gaussian_mle"
+#: Notebooks autograded by nbgrader in this test (mse_nll is left to the trusted route alone).
+AUTOGRADED = "[egk]*"
+
+
+def _forge(course: Path, student: str) -> None:
+    """The released notebooks, answers left as stubs, the forgery prepended to the first answer cell."""
+    _submit(course, student, {})
+    for ex in exercises():
+        path = course / "submitted" / student / ASSIGNMENT / f"{ex.slug}.ipynb"
+        nb = json.loads(path.read_text())
+        first = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")
+                     and c["cell_type"] == "code")
+        first["source"] = FORGERY + "".join(first["source"])
+        path.write_text(json.dumps(nb))
+
+
+def _code_scores(course: Path, students) -> dict:
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in students:
+            for nb in gb.find_submission(ASSIGNMENT, student).notebooks:
+                scores[student, nb.name] = (round(nb.code_score, 6), round(nb.max_code_score, 6))
+    return scores
+
+
+def _images(course: Path, student: str, slug: str) -> int:
+    """Figures among the outputs of the demo cells of an autograded notebook."""
+    nb = json.loads((course / "autograded" / student / ASSIGNMENT / f"{slug}.ipynb").read_text())
+    return sum("image/png" in output.get("data", {}) for cell in nb["cells"]
+               if "demo" in cell["metadata"].get("tags", []) for output in cell.get("outputs", []))
+
+
+@pytest.mark.slow
+def test_gradebook_holds_the_batch_graders_scores_not_the_kernels():
+    course, _ = released_course()
+    _submit(course, "honest", {ex.slug: None for ex in exercises()})
+    _forge(course, "forger")
+    logs = ""
+    for student in ("honest", "forger"):
+        process = release.nbgrader(["autograde", ASSIGNMENT, f"--student={student}", "--force",
+                                    f"--CourseDirectory.notebook_id={AUTOGRADED}"], course)
+        logs += process.stdout + process.stderr
+
+    # nbgrader's own run: no false tampering alarm, and the kernel's word decides.
+    assert "checksum" not in logs, "autograde warns of changed checksums on untouched cells"
+    before = _code_scores(course, ("honest", "forger"))
+    score, top = before["forger", FORGED]
+    assert score == top > 0, "the forgery should fool nbgrader's kernel-side grading"
+
+    # Figures: the data histogram and EM's evolution; soft against hard; the likelihood pictures.
+    assert _images(course, "honest", "em_gmm") >= 2
+    assert _images(course, "honest", "kmeans") >= 1
+    assert _images(course, "honest", "gaussian_mle") >= 2
+
+    out = course / "trusted-out"
+    process = subprocess.run(
+        [sys.executable, "-m", "autograder", "nbgrader-grade", ASSIGNMENT, "--course-root", str(course),
+         "--out", str(out), "--jobs", "2", "--progress", "lines"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert process.returncode == 0, process.stdout + process.stderr
+
+    after = _code_scores(course, ("honest", "forger"))
+    for ex in exercises():  # mse_nll was never autograded: the route added its grades itself
+        assert after["honest", ex.slug][0] == after["honest", ex.slug][1] > 0
+    rows = {row["student"]: row for row in csv.DictReader((out / "grades.csv").open(encoding="utf-8"))}
+    for ex in exercises():
+        assert after["forger", ex.slug][0] == float(rows["forger"][ex.slug])
+    assert after["forger", FORGED][0] < top, "the forged pass survived the trusted route"
+    assert float(rows["honest"]["total"]) == float(rows["honest"]["max_total"])
+
+    # Feedback shows the gradebook's (trusted) scores, the figures, and tables with borders.
+    release.nbgrader(["generate_feedback", ASSIGNMENT, "--force"], course)
+    forged_page = (course / "feedback" / "forger" / ASSIGNMENT / f"{FORGED}.html").read_text()
+    heading = re.search(r"\(Score: ([\d.]+) / ([\d.]+)\)", forged_page)
+    assert float(heading.group(1)) == after["forger", FORGED][0]
+    em_page = (course / "feedback" / "honest" / ASSIGNMENT / "em_gmm.html").read_text()
+    assert em_page.count("data:image/png") >= 2
+    table_page = (course / "feedback" / "honest" / ASSIGNMENT / "gaussian_mle.html").read_text()
+    assert "<table" in table_page and TABLE_CSS.strip().splitlines()[1] in table_page
