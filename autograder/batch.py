@@ -27,15 +27,16 @@ from pathlib import Path
 from .escaping import escape_controls
 from .grading import all_slugs, checks_for
 from .reports import fmt_points, grades_csv, write_student_reports, write_summary
-from .sandbox import Limits
+from .policy import DEFAULT as DEFAULT_POLICY
+from .policy import Policy
 from .sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, describe, require
 from .student import (RECORD, ZygoteKeeper, failed_record, grade_student, grader_fingerprint,
                       output_folder, read_record, write_atomic)
 from .submissions import Cohort, Submission, SubmissionsError, find_cohort
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_BUDGET = 60.0
-DEFAULT_MEMORY_MB = 1024
+DEFAULT_TIMEOUT = DEFAULT_POLICY.call_timeout
+DEFAULT_BUDGET = DEFAULT_POLICY.budget
+DEFAULT_MEMORY_MB = DEFAULT_POLICY.memory_mb
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,14 +62,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def options_from(args) -> dict:
-    """What decides a grade besides the code: part of the grader fingerprint."""
-    return {"timeout": args.timeout, "budget": args.budget, "memory_mb": args.memory,
-            "slugs": args.exercise or all_slugs(), "isolation": args.isolation}
-
-
-def limits_from(options: dict) -> Limits:
-    return Limits(call_timeout=options["timeout"], load_timeout=options["timeout"],
-                  memory=options["memory_mb"] << 20, isolation=options["isolation"])
+    """What decides a grade besides the code: the policy and the exercises (part of the grader fingerprint)."""
+    policy = Policy(call_timeout=args.timeout, budget=args.budget, memory_mb=args.memory,
+                    isolation=args.isolation)
+    return {"policy": policy.as_dict(), "slugs": args.exercise or all_slugs()}
 
 
 # --------------------------------------------------------------------------
@@ -110,9 +107,9 @@ def grade_and_write(submission: Submission, folder: Path, options: dict, grader:
         _STARTING = None
     if _KEEPER is None:
         _KEEPER = ZygoteKeeper()
-    record = grade_student(submission, _KEEPER, slugs=options["slugs"], limits=limits_from(options),
-                           budget=options["budget"], grader=grader)
-    record["isolation"] = options["isolation"]
+    record = grade_student(submission, _KEEPER, slugs=options["slugs"],
+                           policy=Policy.from_dict(options["policy"]), grader=grader)
+    record["isolation"] = options["policy"]["isolation"]
     commit(folder, record)
     return record
 
@@ -162,7 +159,7 @@ class Progress:
 def run(args) -> int:
     options = options_from(args)
     try:
-        require(options["isolation"])  # fail closed: no student code without the kernel layers
+        require(options["policy"]["isolation"])  # fail closed: no student code without the kernel layers
     except IsolationUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -228,7 +225,7 @@ def grade_cohort(cohort: Cohort, args, options: dict, out: Path,
     write_atomic(out / "grades.csv", grades_csv(ordered, columns, relative))
     write_summary(out, ordered, columns, relative)
     print_class_table(ordered, columns)
-    print(f"Isolation: {describe(options['isolation'])}.")
+    print(f"Isolation: {describe(options['policy']['isolation'])}.")
     elapsed = time.monotonic() - start
     print(f"\n{len(ordered)} students in {elapsed:.1f} s"
           + (f" ({elapsed / len(todo):.2f} s per graded student)" if todo else "") + ".")
@@ -275,7 +272,7 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
                 pending.append(submission)
             else:
                 record = failed_record(submission, options["slugs"], reason, grader)
-                record["isolation"] = options["isolation"]
+                record["isolation"] = options["policy"]["isolation"]
                 commit(folders[submission.student], record)
                 done[submission.student] = record
                 progress.update(record)

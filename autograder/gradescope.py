@@ -6,13 +6,13 @@ The zip holds ``setup.sh`` (builds a virtual environment with the grading
 dependencies), ``run_autograder`` (grades ``/autograder/submission`` into
 ``/autograder/results/results.json``), ``requirements.txt``, the
 ``autograder`` package and ``solutions/``. In the container this module runs
-as ``python -m autograder.gradescope``; ``AUTOGRADER_ROOT`` moves the root
-away from ``/autograder`` (to test the zip on a laptop) and
-``AUTOGRADER_PYTHON`` picks an existing interpreter instead of the one
-``setup.sh`` builds. The container refuses to grade where the kernel layers of
-the sandbox do not hold, unless the zip was exported with
-``--isolation=audit-hook-only`` (``AUTOGRADER_ISOLATION``); results.json says
-which isolation a grade was given under.
+as ``python -m autograder.gradescope`` and grades under the same policy as
+the batch grader (``policy.py``); ``AUTOGRADER_ROOT`` moves the root away
+from ``/autograder`` (to test the zip on a laptop) and ``AUTOGRADER_PYTHON``
+picks an existing interpreter instead of the one ``setup.sh`` builds. The
+container refuses to grade where the kernel layers of the sandbox do not hold,
+unless the zip was exported with ``--isolation=audit-hook-only``
+(``AUTOGRADER_ISOLATION``); results.json says which isolation a grade was given under.
 """
 
 from __future__ import annotations
@@ -110,36 +110,34 @@ def export_zip(out: Path, isolation: str = "kernel") -> Path:
 # --------------------------------------------------------------------------
 
 def grade_in_container(root: Path) -> dict:
-    """Grade ``root/submission`` with every check; write and return results.json."""
+    """Grade ``root/submission`` with every check under the batch grader's default policy
+    (isolation as exported).
+
+    Writes ``results/results.json`` for Gradescope and, beside it, the record every
+    route produces (``results/record.json``: Gradescope ignores it, a test compares it).
+    """
     from .grading import all_slugs
     from .reports import results_json
     from .student import ZygoteKeeper, grade_student, write_atomic
     from .submissions import find_student_files
 
+    from .policy import exported
     from .sandbox.isolation import require
 
-    limits = _limits()
-    require(limits.isolation)  # fail closed: IsolationUnavailable says why and how to proceed
+    policy = exported()
+    require(policy.isolation)  # fail closed: IsolationUnavailable says why and how to proceed
     slugs = all_slugs()
     submission = find_student_files(root / "submission", slugs, student="submission", depth=3)
     keeper = ZygoteKeeper()
     try:
-        record = grade_student(submission, keeper, slugs=slugs, limits=limits, budget=60.0)
+        record = grade_student(submission, keeper, slugs=slugs, policy=policy)
     finally:
         keeper.close()
-    record["isolation"] = limits.isolation
+    record["isolation"] = policy.isolation
     results = results_json(record)
+    write_atomic(root / "results" / "record.json", json.dumps(record, indent=1, ensure_ascii=False))
     write_atomic(root / "results" / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
     return results
-
-
-def _limits():
-    from .sandbox import Limits
-    from .sandbox.isolation import from_environment
-
-    return Limits(call_timeout=float(os.environ.get("AUTOGRADER_TIMEOUT", 10)),
-                  load_timeout=float(os.environ.get("AUTOGRADER_TIMEOUT", 10)),
-                  isolation=from_environment())
 
 
 def main() -> int:

@@ -22,6 +22,7 @@ from . import check_memo, dependencies, forbidden, framework
 from .framework import CheckFailed, CheckResult, ForbiddenRoutine, NotImplementedYet, Student
 from .manifest import exercise as find_exercise
 from .manifest import exercises
+from .policy import DEFAULT as DEFAULT_POLICY
 from .sandbox import Limits, Reply, StudentModule, Zygote
 
 
@@ -128,7 +129,7 @@ def _zero(check: framework.Check, status: str, message: str) -> CheckResult:
 
 
 def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
-                 limits: Limits = Limits(), budget: float = 120.0,
+                 limits: Limits = DEFAULT_POLICY.limits(), budget: float = DEFAULT_POLICY.budget,
                  siblings: dict[str, Path] | None = None) -> ExerciseResult:
     """Run every hidden check of exercise ``slug`` against the student's file.
 

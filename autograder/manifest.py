@@ -31,8 +31,13 @@ class Exercise:
 
 
 @cache
+def _manifest() -> dict:
+    return tomllib.loads((Path(__file__).parent / "exercises.toml").read_text())
+
+
+@cache
 def exercises() -> tuple[Exercise, ...]:
-    data = tomllib.loads((Path(__file__).parent / "exercises.toml").read_text())
+    data = _manifest()
     return tuple(
         Exercise(number=i, slug=e["slug"], title=e["title"], functions=tuple(e["functions"]))
         for i, e in enumerate(data["exercise"], start=1)
@@ -44,3 +49,9 @@ def exercise(slug: str) -> Exercise:
         if item.slug == slug:
             return item
     raise KeyError(f"no exercise named {slug!r}; known: {', '.join(e.slug for e in exercises())}")
+
+
+def forbidden_routines() -> dict[str, list[str]]:
+    """``packages``, ``routines`` and ``prefixes`` no submission may call (exercises.toml)."""
+    table = _manifest().get("forbidden", {})
+    return {key: list(table.get(key, [])) for key in ("packages", "routines", "prefixes")}

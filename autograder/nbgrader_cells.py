@@ -2,9 +2,9 @@
 
     python -m autograder.nbgrader_cells NOTEBOOK --slug SLUG
 
-extracts the notebook's code exactly as the batch grader does (``notebook_code``),
-runs every hidden check of the exercise on it through the sandbox and prints
-the results as JSON. It is started by the kernel hook
+grades the notebook exactly as the batch grader does (``student.grade_exercise``:
+the same file checks, code extraction, policy, sandbox and checks) and prints
+the exercise's record as JSON. It is started by the kernel hook
 (``autograder/kernel_path/mle_em_hidden.py``) in its own process, so the
 checks and the reference never share a process with the student's code.
 Like every route, it refuses to run student code where the kernel layers of
@@ -22,40 +22,47 @@ from pathlib import Path
 from .notebook_code import notebook_code
 
 
-
 def submission_code(notebook: Path) -> str:
     """The notebook's code exactly as the batch grader extracts it."""
     code, _notes = notebook_code(Path(notebook).read_bytes())
     return code
 
 
-def grade_notebook(notebook: Path, slug: str, zygote=None) -> dict:
-    """{"status", "message", "points", "max_points", "checks": {name: result}} for one notebook."""
-    from .grading import grade_module
-    from .sandbox import Limits, Zygote
-    from .sandbox.isolation import IsolationUnavailable, from_environment, require
+def grade_notebook(notebook: Path, slug: str, keeper=None) -> dict:
+    """The exercise record of one notebook, as the batch grader writes it, plus ``checks`` by name.
+
+    Graded by ``student.grade_exercise`` under the batch grader's policy (isolation as
+    exported): the same file checks, extraction, limits and budget as ``python -m
+    autograder grade``. The student's other exercise files in the notebook's folder are
+    its siblings, as in batch.
+    """
+    from .grading import all_slugs
+    from .policy import exported
+    from .sandbox.isolation import IsolationUnavailable, require
+    from .student import ZygoteKeeper, grade_exercise
+    from .submissions import find_student_files
 
     try:
-        isolation = from_environment()
-        require(isolation)
+        policy = exported()
+        require(policy.isolation)
     except IsolationUnavailable as exc:
         return {"exercise": slug, "status": "refused", "message": str(exc), "points": 0,
-                "max_points": 0, "checks": {}, "isolation": None}
-    own = zygote is None
-    zygote = zygote or Zygote()
+                "max_points": 0, "results": [], "checks": {}, "isolation": None}
+    notebook = Path(notebook).resolve()
+    submission = find_student_files(notebook.parent, all_slugs(), student="notebook", depth=0)
+    submission.files[slug] = notebook  # the notebook the kernel runs, whatever lies beside it
+    submission.problems.pop(slug, None)
+    own = keeper is None
+    keeper = keeper or ZygoteKeeper()
     try:
         with tempfile.TemporaryDirectory(prefix="nbgrader-cells-") as scratch:
-            module = Path(scratch) / f"{slug}.py"
-            module.write_text(submission_code(notebook))
-            result = grade_module(slug, module, zygote, limits=Limits(isolation=isolation))
+            data = grade_exercise(submission, slug, keeper, Path(scratch), policy=policy)
     finally:
         if own:
-            zygote.close()
-    return {
-        "exercise": slug, "status": result.status, "message": result.message,
-        "points": result.points, "max_points": result.max_points,
-        "checks": {r.name: r.to_dict() for r in result.results}, "isolation": isolation,
-    }
+            keeper.close()
+    data["checks"] = {r["name"]: r for r in data["results"]}
+    data["isolation"] = policy.isolation
+    return data
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,9 @@ from .escaping import escape_controls
 from .framework import CheckResult
 from .grading import ExerciseResult, all_slugs, checks_for, grade_module
 from .manifest import ROOT, exercise
-from .sandbox import Limits, SandboxError, Zygote
+from .policy import DEFAULT as DEFAULT_POLICY
+from .policy import Policy
+from .sandbox import SandboxError, Zygote
 from .submissions import PreparedFile, Submission, prepare
 
 RECORD = "record.json"
@@ -61,21 +63,23 @@ def read_record(folder: Path) -> dict | None:
         return None
 
 
+def grader_files() -> list[Path]:
+    """Every file that can change a grade: the whole grader package (checks, sandbox,
+    extraction, policy, exercises.toml) and the references."""
+    package = Path(__file__).resolve().parent
+    files = [p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    files += [p for p in (ROOT / "solutions").rglob("*.py") if "__pycache__" not in p.parts]
+    return sorted(files)
+
+
 def grader_fingerprint(options: dict) -> str:
-    """Hash of the checks, the references, the sandbox and the options that decide a grade.
+    """Hash of ``grader_files()`` and the options (policy, exercises) that decide a grade.
 
     A change to any of them re-grades every student on the next run.
     """
     digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode())
-    package = Path(__file__).resolve().parent
-    files = sorted(package.glob("checks/*.py")) + sorted(package.glob("sandbox/*.py"))
-    files += [package / name for name in ("framework.py", "grading.py", "exercises.toml", "submissions.py",
-                                          "forbidden.py", "stubs.py", "notebook_code.py", "student.py",
-                                          "dependencies.py")]
-    files += sorted((ROOT / "solutions").glob("*.py"))
-    for path in files:
-        if path.exists():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in grader_files():
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -136,16 +140,19 @@ def prepare_all(submission: Submission, slugs, scratch: Path) -> dict[str, Prepa
 
 
 def grade_exercise(submission: Submission, slug: str, keeper: ZygoteKeeper, scratch: Path, *,
-                   limits: Limits, budget: float,
+                   policy: Policy = DEFAULT_POLICY,
                    prepared: dict[str, PreparedFile | Exception] | None = None) -> dict:
     """One exercise of one student, as a plain dict (never raises).
 
-    ``prepared``: the student's files already made modules (``prepare_all``);
-    the other exercises' modules sit beside this one so the student's files
-    can import each other.
+    The one grading function of every route (batch, Gradescope, the nbgrader cells):
+    the files are prepared (size, empty, BOM, notebook extraction), then graded under
+    ``policy``. ``prepared``: the student's files already made modules (``prepare_all``;
+    by default every exercise's, here); the other exercises' modules sit beside this
+    one so the student's files can import each other.
     """
+    limits, budget = policy.limits(), policy.budget
     if prepared is None:
-        prepared = prepare_all(submission, [slug], scratch)
+        prepared = prepare_all(submission, list(dict.fromkeys([slug, *all_slugs()])), scratch)
     mine = prepared[slug]
     siblings = {other: p.module for other, p in prepared.items()
                 if other != slug and isinstance(p, PreparedFile) and p.module is not None}
@@ -181,15 +188,14 @@ def grade_exercise(submission: Submission, slug: str, keeper: ZygoteKeeper, scra
 
 
 def grade_student(submission: Submission, keeper: ZygoteKeeper, *, slugs: list[str],
-                  limits: Limits, budget: float, grader: str = "") -> dict:
+                  policy: Policy = DEFAULT_POLICY, grader: str = "") -> dict:
     """Every exercise of one student: the record that every report is rendered from."""
     start = time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="student-"))
     try:
         every = list(dict.fromkeys([*slugs, *all_slugs()]))  # siblings of an exercise not graded too
         prepared = prepare_all(submission, every, scratch)
-        exercises = [grade_exercise(submission, slug, keeper, scratch, limits=limits, budget=budget,
-                                    prepared=prepared)
+        exercises = [grade_exercise(submission, slug, keeper, scratch, policy=policy, prepared=prepared)
                      for slug in slugs]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
