@@ -76,6 +76,7 @@ def write_gradebook(db_url: str, assignment: str, records: list[dict]) -> list[s
     """
     from nbgrader.api import Gradebook, MissingEntry
 
+    _alembic_on_path()
     notes: list[str] = []
     with Gradebook(db_url) as gb:
         try:
@@ -110,6 +111,13 @@ def write_gradebook(db_url: str, assignment: str, records: list[dict]) -> list[s
                             grade.auto_score, grade.needs_manual_grade = 0.0, grade.manual_score is not None
             gb.db.commit()
     return notes
+
+
+def _alembic_on_path() -> None:
+    """nbgrader's Gradebook shells out to ``alembic``, installed beside this interpreter."""
+    here = str(Path(sys.executable).parent)
+    if here not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([here, os.environ.get("PATH", "")])
 
 
 def _check_cells_match(cells: dict[str, dict], records: list[dict]) -> None:

@@ -113,3 +113,69 @@ def test_gradebook_holds_the_batch_graders_scores_not_the_kernels():
     assert em_page.count("data:image/png") >= 2
     table_page = (course / "feedback" / "honest" / ASSIGNMENT / "gaussian_mle.html").read_text()
     assert "<table" in table_page and TABLE_CSS.strip().splitlines()[1] in table_page
+
+
+# --------------------------------------------------------------------------
+# write_gradebook alone, on a gradebook built through nbgrader's API (no kernel)
+# --------------------------------------------------------------------------
+
+def _record(student: str, points: dict[str, tuple[float, float]]) -> dict:
+    results = [{"name": name, "points": p, "max_points": m} for name, (p, m) in points.items()]
+    return {"student": student, "exercises": [{"exercise": "gaussian_mle", "status": "graded",
+                                               "results": results}]}
+
+
+def _gradebook(tmp_path: Path, hidden: dict[str, float]) -> str:
+    from nbgrader.api import Gradebook
+
+    from autograder.nbgrader_route import _alembic_on_path
+
+    _alembic_on_path()
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url) as gb:
+        gb.add_assignment(ASSIGNMENT)
+        gb.add_notebook("gaussian_mle", ASSIGNMENT)
+        for name, points in hidden.items():
+            gb.add_grade_cell(notebooks.hidden_grade_id(name), "gaussian_mle", ASSIGNMENT,
+                              max_score=points, cell_type="code")
+        gb.add_grade_cell("test_public", "gaussian_mle", ASSIGNMENT, max_score=0, cell_type="code")
+        gb.add_grade_cell("written", "gaussian_mle", ASSIGNMENT, max_score=3, cell_type="markdown")
+    return url
+
+
+def test_write_gradebook_sets_hidden_cells_and_keeps_manual_grades(tmp_path):
+    from nbgrader.api import Gradebook
+
+    from autograder.nbgrader_route import write_gradebook
+
+    url = _gradebook(tmp_path, {"a": 2.0, "b": 1.0})
+    with Gradebook(url) as gb:  # a grader's overrides, made before the trusted run
+        gb.add_student("ana")
+        gb.add_submission(ASSIGNMENT, "ana")
+        gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 2.5
+        gb.find_grade("hidden_b", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 1.0
+        gb.db.commit()
+    notes = write_gradebook(url, ASSIGNMENT, [_record("ana", {"a": (2.0, 2.0), "b": (0.0, 1.0)}),
+                                              _record("new student", {"a": (0.0, 2.0), "b": (1.0, 1.0)})])
+    assert notes == ["ana/gaussian_mle/hidden_b: a grader's score 1 overrides the grader's 0."]
+    with Gradebook(url) as gb:
+        grade = lambda cell, student: gb.find_grade(cell, "gaussian_mle", ASSIGNMENT, student)  # noqa: E731
+        assert grade("hidden_a", "ana").auto_score == 2.0 and not grade("hidden_a", "ana").needs_manual_grade
+        assert grade("hidden_b", "ana").auto_score == 0.0 and grade("hidden_b", "ana").score == 1.0
+        assert grade("written", "ana").score == 2.5
+        assert grade("test_public", "new student").auto_score == 0.0
+        assert gb.find_submission_notebook("gaussian_mle", ASSIGNMENT, "new student").code_score == 1.0
+
+
+def test_write_gradebook_refuses_a_gradebook_older_than_the_checks(tmp_path):
+    from nbgrader.api import Gradebook
+
+    from autograder.nbgrader_route import GradebookError, write_gradebook
+
+    url = _gradebook(tmp_path, {"a": 2.0, "gone": 1.0})
+    with pytest.raises(GradebookError, match="hidden_b"):
+        write_gradebook(url, ASSIGNMENT, [_record("ana", {"a": (2.0, 2.0), "b": (1.0, 1.0)})])
+    with pytest.raises(GradebookError, match="generate_assignment"):
+        write_gradebook(url, "another", [_record("ana", {"a": (2.0, 2.0)})])
+    with Gradebook(url) as gb:
+        assert gb.students == [], "nothing is written when the gradebook and the checks disagree"
