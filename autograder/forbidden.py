@@ -21,14 +21,18 @@ from __future__ import annotations
 
 import ast
 
+from .manifest import forbidden_routines
+
 #: Where module-level uses are charged (they cost nothing by themselves).
 MODULE = "<module>"
+#: The list lives in exercises.toml's [forbidden] table, with the rest of the grading policy.
+_LISTED = forbidden_routines()
 #: Packages every routine and estimator of which is forbidden.
-FORBIDDEN_PACKAGES = ("sklearn.mixture", "sklearn.cluster")
+FORBIDDEN_PACKAGES = tuple(_LISTED["packages"])
 #: Single routines.
-FORBIDDEN_ROUTINES = ("scipy.stats.norm.fit",)
+FORBIDDEN_ROUTINES = tuple(_LISTED["routines"])
 #: Prefixes of routine names (``kmeans``, ``kmeans2``).
-FORBIDDEN_PREFIXES = ("scipy.cluster.vq.kmeans",)
+FORBIDDEN_PREFIXES = tuple(_LISTED["prefixes"])
 
 #: Marks a value made by calling what precedes it (an estimator instance, say).
 CALLED = "()"
