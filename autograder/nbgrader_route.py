@@ -24,6 +24,7 @@ from pathlib import Path
 
 from . import batch
 from .notebooks import HIDDEN_GRADE_PREFIX, hidden_grade_id
+from .sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, require
 from .submissions import Cohort, Submission, find_student_files
 
 
@@ -46,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="re-grade students whose files have not changed")
     parser.add_argument("--progress", choices=("auto", "bar", "lines"), default="auto",
                         help="a progress bar or one line per student")
+    parser.add_argument("--isolation", choices=ISOLATIONS, default=KERNEL,
+                        help="kernel (default: refuse where the kernel layers do not hold) or audit-hook-only")
 
 
 def find_submitted(course: Path, assignment: str, slugs: list[str],
@@ -154,7 +157,12 @@ def run(args) -> int:
         return 1
     options = batch.options_from(argparse.Namespace(
         timeout=batch.DEFAULT_TIMEOUT, budget=batch.DEFAULT_BUDGET, memory=batch.DEFAULT_MEMORY_MB,
-        exercise=None))
+        exercise=None, isolation=args.isolation))
+    try:
+        require(args.isolation)  # fail closed, as every route: no student code without the kernel layers
+    except IsolationUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
     status, records = batch.grade_cohort(cohort, args, options, out)
     try:
