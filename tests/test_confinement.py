@@ -496,13 +496,16 @@ def test_grading_refuses_to_run_without_the_kernel_layers(monkeypatch, tmp_path,
 
 def test_audit_hook_only_is_recorded_in_every_report(tmp_path):
     from autograder import batch, cli
+    from autograder.policy import Policy
     from autograder.reports import results_json, summary_markdown
     from autograder.student import grader_fingerprint
 
     argv = ["grade", str(tmp_path), "--out", str(tmp_path / "out"), "--isolation", "audit-hook-only"]
     options = batch.options_from(cli.parser(argv).parse_args(argv))
-    assert batch.limits_from(options).isolation == "audit-hook-only"
-    assert grader_fingerprint(options) != grader_fingerprint({**options, "isolation": "kernel"})
+    policy = Policy.from_dict(options["policy"])
+    assert policy.limits().isolation == "audit-hook-only"
+    kernel = {**options, "policy": {**options["policy"], "isolation": "kernel"}}
+    assert grader_fingerprint(options) != grader_fingerprint(kernel)
     record = {"student": "ada", "status": "graded", "problems": "", "points": 1.0, "max_points": 1.0,
               "exercises": [], "notes": [], "rejected": "", "isolation": "audit-hook-only"}
     assert results_json(record)["isolation"] == "audit-hook-only"
