@@ -1,0 +1,179 @@
+"""How a hidden check grades a SymPy answer: rebuild it, compare it, name the mistake.
+
+The counterpart of ``framework.as_float`` / ``expect_close`` for expressions.
+A student's SymPy object arrives as a plain tree (``sandbox/expression_wire.py``);
+``as_expression`` rebuilds it by allow-list (``expression_tree``), ``expect_equivalent``
+compares it with the reference by numbers first and ``simplify`` second
+(``equivalence``), and matches it against mistake models, written as
+expressions, to say which classic slip it is. ``first_broken_step`` walks a
+derivation (a list of expressions) and reports the first step that is not equal
+to the step before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from . import equivalence
+from .equivalence import Domain, numerically_equal, show
+from .expression_tree import Refused, build
+from .framework import CheckFailed, fmt, returned
+from .sandbox.expression_wire import ExpressionTree
+
+
+@dataclass
+class Problem:
+    """The exercise's symbols (name -> Symbol or IndexedBase) and where to evaluate."""
+
+    symbols: dict
+    domain: Domain
+
+    def points(self):
+        if not hasattr(self, "_points"):
+            self._points = self.domain.points()
+        return self._points
+
+
+def as_expression(value, problem: Problem, call: str, what: str = "it") -> sympy.Expr:
+    """A SymPy expression rebuilt from the student's reply; a plain int or float is a constant."""
+    if isinstance(value, ExpressionTree):
+        try:
+            return build(value.tree, problem.symbols)
+        except Refused as exc:
+            raise CheckFailed(f"Called {call}: {what} cannot be graded: {exc}") from None
+        except (RecursionError, ValueError, TypeError, ArithmeticError) as exc:
+            raise CheckFailed(f"Called {call}: {what} cannot be graded: it is not an expression the "
+                              f"grader can rebuild ({type(exc).__name__}).") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise returned(call, "a SymPy expression", value)
+    return sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)
+
+
+def as_expressions(value, problem: Problem, call: str, *, count: int | None = None,
+                   what: str = "a list of SymPy expressions") -> list:
+    if not isinstance(value, (list, tuple)) or (count is not None and len(value) != count):
+        raise returned(call, what, value)
+    if not value:
+        raise CheckFailed(f"Called {call}: it returned an empty list; {what} is expected.")
+    return [as_expression(v, problem, call, f"step {k}" if count is None else f"item {k}")
+            for k, v in enumerate(value, start=1)]
+
+
+def used_names(expr) -> set[str]:
+    """Names of the symbols and indexed data ``expr`` uses, outside the index of a Sum."""
+    names = set()
+    for symbol in expr.free_symbols:
+        if isinstance(symbol, sympy.Indexed):
+            continue
+        names.add(str(symbol))
+    for indexed in expr.atoms(sympy.Indexed):
+        names.add(str(indexed.base))
+    return names
+
+
+def expect_names(expr, allowed: set[str], call: str, what: str, hint: str = "") -> None:
+    """Fail if ``expr`` uses a symbol the answer may not contain (mu in mu_hat, i outside a Sum...)."""
+    extra = sorted(used_names(expr) - allowed)
+    if not extra:
+        return
+    if "i" in extra:
+        raise CheckFailed(f"Called {call}: {what} uses the index i outside a Sum: {show(expr)}. "
+                          f"A term x[i] must sit inside sp.Sum(..., (i, 1, n)).")
+    listed = ", ".join(extra)
+    raise CheckFailed(f"Called {call}: {what} should be written with {', '.join(sorted(allowed))} only, "
+                      f"but it uses {listed}: {show(expr)}. {hint}".rstrip())
+
+
+def _floats_hint(expr) -> str:
+    floats = sorted({float(f) for f in expr.atoms(sympy.Float)})
+    if not floats:
+        return ""
+    shown = ", ".join(f"{v:g}" for v in floats[:3])
+    return (f" It holds the decimal number{'s' if len(floats) > 1 else ''} {shown}: write exact values "
+            f"(sp.pi, sp.Rational(1, 2), n / 2) or the stub's symbols, not numbers from one dataset.")
+
+
+def _point_text(point: dict, problem: Problem) -> str:
+    shown = []
+    for name, symbol in problem.symbols.items():
+        if isinstance(symbol, sympy.Symbol) and symbol in point and name != "i":
+            shown.append(f"{name} = {fmt(point[symbol], 4)}")
+    return ", ".join(shown[:4])
+
+
+def matching_mistake(expr, mistakes: dict, problem: Problem) -> str | None:
+    """The message of the first mistake model ``expr`` is equal to, if any."""
+    for message, model in mistakes.items():
+        if numerically_equal(expr, model, problem.points()):
+            return message
+    return None
+
+
+def expect_equivalent(got, want, problem: Problem, *, call: str, what: str = "it",
+                      mistakes: dict | None = None, confirm: bool = True) -> None:
+    """Fail unless ``got`` equals ``want``; name the mistake when it equals a mistake model."""
+    verdict = numerically_equal(got, want, problem.points())
+    if verdict is None:  # undefined almost everywhere: let SymPy decide, or say so
+        proved = equivalence.simplify_proves_equal(got, want)
+        if proved:
+            return
+        raise CheckFailed(f"Called {call}: {what} is {show(got)}, which has no finite value at the "
+                          f"grader's test points (a log of a negative number or of 0?).")
+    if verdict:
+        if confirm:
+            equivalence.simplify_proves_equal(got, want)  # timed, logged; never a verdict here
+        return
+    message = matching_mistake(got, mistakes or {}, problem)
+    base = f"Called {call}: {what} is {show(got)}, which is not right."
+    if message:
+        raise CheckFailed(f"{base} {message}")
+    raise CheckFailed(base + _floats_hint(got) + _difference_hint(got, want, problem))
+
+
+def _difference_hint(got, want, problem: Problem) -> str:
+    for point in problem.points():
+        try:
+            a, b = equivalence.evaluate(got, point), equivalence.evaluate(want, point)
+        except equivalence.Undefined:
+            continue
+        if not equivalence.same_value(a, b):
+            return (f" At {_point_text(point, problem)} (and data x, r... drawn at random) it is "
+                    f"{_complex(a)}, and the right answer is {_complex(b)}.")
+    return ""
+
+
+def _complex(value: complex) -> str:
+    return fmt(value.real) if abs(value.imag) < 1e-12 else f"{fmt(value.real)} + {fmt(value.imag)}i"
+
+
+def first_broken_step(steps: list, problem: Problem, mistakes: dict | None = None) -> str | None:
+    """The message for the first step not equal to the step before it (None: every link holds)."""
+    points = problem.points()
+    for k in range(1, len(steps)):
+        verdict = numerically_equal(steps[k], steps[k - 1], points)
+        if verdict is None:
+            if equivalence.simplify_proves_equal(steps[k], steps[k - 1]):
+                continue
+            return (f"step {k + 1} or step {k} has no finite value at the grader's test points, so the "
+                    f"link between them cannot be checked: step {k + 1} is {show(steps[k])}.")
+        if verdict:
+            continue
+        why = matching_mistake(steps[k], mistakes or {}, problem)
+        if why is None:
+            why = _difference(steps[k], steps[k - 1])
+        return (f"step {k + 1} is not equal to step {k}: {why}\n"
+                f"  step {k}: {show(steps[k - 1])}\n  step {k + 1}: {show(steps[k])}")
+    return None
+
+
+def _difference(new, old) -> str:
+    """What changed between two steps, as SymPy can tell it in a short time (else a plain sentence)."""
+    try:
+        with equivalence.time_limit(equivalence.SIMPLIFY_SECONDS):
+            difference = sympy.simplify(sympy.expand_log(equivalence.to_statistics(new - old), force=True))
+        text = show(difference, 120)
+        return f"step minus previous step is {text}, not 0."
+    except Exception:  # includes the time limit: the message is still useful without it
+        return "the two steps have different values."
