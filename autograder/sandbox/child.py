@@ -8,7 +8,7 @@ handed a socket and forks a child that loads the student's module and
 answers calls over that socket. The grader in the parent process sends
 inputs as plain data, receives plain data, validates it and decides.
 
-Its siblings (``wire``, ``guard``, ``confine``) are loaded from their files,
+Its siblings (``wire``, ``expression_wire``, ``guard``, ``confine``) are loaded from their files,
 since an isolated interpreter does not have this folder on ``sys.path``.
 """
 
@@ -37,6 +37,7 @@ def _sibling(name):
     return sys.modules[qualified]
 
 
+_sibling("expression_wire")  # before wire, which encodes SymPy results with it
 wire = _sibling("wire")
 guard = _sibling("guard")
 confine = _sibling("confine")

@@ -124,6 +124,9 @@ def encode(value, buffers, _depth=0):
         return {"__dict__": {key: encode(item, buffers, _depth + 1) for key, item in value.items()}}
     if _is_figure(value):
         return {"__figure__": describe_figure(value, buffers)}
+    expressions = _expression_wire()
+    if expressions.is_expression(value):
+        return expressions.encode_expression(value)
     return {"__unsupported__": f"an object of type {type(value).__name__}"}
 
 
@@ -189,6 +192,8 @@ def decode(data, buffers, _depth=0):
         return FigureData(_decode_untagged(data["__figure__"], buffers, _depth + 1))
     if "__unsupported__" in data:
         return Unsupported(str(data["__unsupported__"]))
+    if "__sympy__" in data:
+        return _expression_wire().decode_expression(data)
     raise WireError("unknown tagged object")
 
 
@@ -201,6 +206,15 @@ def _decode_untagged(data, buffers, _depth=0):
     if isinstance(data, dict) and not any(str(key).startswith("__") for key in data):
         return {str(key): _decode_untagged(item, buffers, _depth + 1) for key, item in data.items()}
     return decode(data, buffers, _depth)
+
+
+def _expression_wire():
+    """SymPy expressions as plain trees: the sibling module ``expression_wire``."""
+    if __package__:  # the grader's side: autograder.sandbox.wire
+        from . import expression_wire
+
+        return expression_wire
+    return sys.modules["_sandbox_expression_wire"]  # the zygote's: child.py loaded it from its file
 
 
 class Unsupported:
