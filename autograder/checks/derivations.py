@@ -154,11 +154,23 @@ def _chain(student, function: str) -> list:
     return as_expressions(getattr(student, function)(), PROBLEM, _call(function))
 
 
+def _canonical_indices(expr):
+    """``expr`` with the index of every Sum renamed i, so Sum(.., (j, 1, n)) reads as Sum(.., (i, 1, n))."""
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1 and e.limits[0][0] != i,
+                        lambda e: sp.Sum(e.function.xreplace({e.limits[0][0]: i}), (i, *e.limits[0][1:])))
+
+
 def _starts_at(steps, definition, name: str, function: str) -> None:
-    if numerically_equal(steps[0], definition, PROBLEM.points()):
+    """Step 1 is the definition itself (any index name): an equal later form skips the first step."""
+    first = steps[0]
+    if _canonical_indices(first) == definition:
         return
-    raise CheckFailed(f"Called {_call(function)}: step 1 should be the definition {name}, "
-                      f"but it is {show(steps[0])}.")
+    call = _call(function)
+    if numerically_equal(first, definition, PROBLEM.points()):
+        raise CheckFailed(f"Called {call}: step 1 should be the definition {name} itself, as the stub "
+                          f"defines it; yours, {show(first)}, equals it but is already a later step. "
+                          f"Put {name} first.")
+    raise CheckFailed(f"Called {call}: step 1 should be the definition {name}, but it is {show(first)}.")
 
 
 def _links(steps, function: str, mistakes: dict) -> None:
