@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .sandbox.expression_wire import ExpressionTree
 from .sandbox.wire import FigureData, Unsupported
 
 #: Nodes a check may keep, and bytes of call arguments the whole worker may keep.
@@ -75,6 +76,9 @@ def _feed(h, value) -> None:
             _feed(h, str(key))
             _feed(h, item)
         h.update(b"}")
+    elif isinstance(value, ExpressionTree):  # tagged: never equal to a plain list of the same strings
+        h.update(b"X")
+        _feed(h, value.tree)
     elif isinstance(value, Unsupported):
         h.update(b"U")
         _feed(h, value.description)

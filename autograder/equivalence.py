@@ -81,7 +81,7 @@ def evaluate(expr, point: dict) -> complex:
     """The value of ``expr`` at ``point`` (complex arithmetic, so a wrong log of a negative is a value)."""
     try:
         value = _eval(expr, point, {})
-    except (OverflowError, ZeroDivisionError, ValueError) as exc:
+    except (OverflowError, ZeroDivisionError, ValueError, RecursionError) as exc:
         raise Undefined(str(exc)) from None
     if not (math.isfinite(value.real) and math.isfinite(value.imag)):
         raise Undefined("not finite")
@@ -148,7 +148,8 @@ def _indexed(expr, point: dict, bound: dict) -> complex:
         raise Undefined(f"no data for {expr.base}")
     k = _integer(_eval(expr.indices[0], point, bound), "an index")
     if not 1 <= k <= len(values):
-        raise IndexError(f"{expr.base}[{k}] is outside {expr.base}[1] .. {expr.base}[n]")
+        raise Undefined(f"{expr.base}[{k}] is outside the data {expr.base}[1] .. {expr.base}[n]: "
+                        f"sums run over i = 1 .. n")
     return complex(values[k - 1])
 
 
@@ -171,7 +172,7 @@ def _sum(body, limits: list, point: dict, bound: dict) -> complex:
 # --------------------------------------------------------------------------
 
 def values(expr, points: list[dict]) -> list[complex | None]:
-    """The value at each point (None where undefined); an index out of range is the student's to fix."""
+    """The value at each point (None where undefined)."""
     out = []
     for point in points:
         try:

@@ -1,0 +1,155 @@
+"""Exercise 5's machinery: SymPy expressions across the sandbox as plain trees, the
+whitelist builder that refuses hostile trees, and equivalence by numbers and simplify."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sympy as sp
+
+from autograder import equivalence
+from autograder.checks.derivations import PROBLEM, SYMBOLS
+from autograder.expression_tree import MAX_NODES, Refused, build
+from autograder.sandbox.expression_wire import encode_expression
+from autograder.symbolic_checks import first_broken_step
+from solutions import derivations as ref
+
+n, i, x, mu, sigma, sum_x, sum_x2 = ref.n, ref.i, ref.x, ref.mu, ref.sigma, ref.sum_x, ref.sum_x2
+
+
+def round_trip(expr):
+    return build(encode_expression(expr)["__sympy__"], SYMBOLS)
+
+
+@pytest.mark.parametrize("expr", [
+    ref.LOG_LIKELIHOOD, ref.GAUSSIAN_NLL, ref.LAPLACE_NLL, ref.BERNOULLI_NLL,
+    sp.Rational(-7, 3) * sigma**sp.Rational(3, 2) + sp.Float(0.25) * sp.pi + sp.E**mu,
+    sp.Derivative(mu**2 * n, mu).doit(), sp.Integer(0),
+], ids=["log-likelihood", "gaussian", "laplace", "bernoulli", "numbers", "derivative", "zero"])
+def test_expressions_survive_the_round_trip(expr):
+    assert round_trip(expr) == expr
+
+
+def test_student_symbols_take_the_grader_assumptions():
+    plain = sp.Symbol("sigma")  # a student who forgot positive=True
+    rebuilt = round_trip(sp.sqrt(plain**2))
+    assert rebuilt == sigma and rebuilt.is_positive
+
+
+def test_an_unevaluated_derivative_is_taken():
+    assert round_trip(sp.Derivative(mu**3, mu)) == 3 * mu**2
+
+
+def test_another_sum_index_is_accepted_only_as_an_index():
+    j = sp.Symbol("j", integer=True)
+    assert equivalence.numerically_equal(round_trip(sp.Sum(x[j], (j, 1, n))), sum_x, PROBLEM.points())
+    with pytest.raises(Refused, match="uses the symbol j, which the stub does not define"):
+        round_trip(j * mu)
+
+
+def _deep(depth):
+    tree = ["Symbol", "mu"]
+    for _ in range(depth):
+        tree = ["exp", tree]
+    return tree
+
+
+@pytest.mark.parametrize("tree, says", [
+    (["Add"] + [["Symbol", "mu"]] * (MAX_NODES + 5), "more than 3000 parts"),
+    (_deep(5000), "nested more than"),
+    (["sin", ["Symbol", "mu"]], "uses sin, which the grader does not accept"),
+    (["Function", ["Symbol", "mu"]], "uses Function"),
+    (["Add", "__import__('os').system('touch pwned')"], "not a SymPy expression"),
+    ("mu + 1", "not a SymPy expression"),
+    (["Symbol", "__import__('os')"], "not a plain identifier"),
+    (["Integer", "9" * 100], "more than 40 digits"),
+    (["Pow", ["Integer", "10"], ["Pow", ["Integer", "10"], ["Integer", "10"]]], "far too large"),
+    (["Pow", ["Integer", "2"], ["Integer", "99999999"]], "far too large"),
+    (["Rational", "1", "0"], "denominator 0"),
+    (["Float", "1e99999"], "infinite"),
+    (["Float", "__import__"], "malformed"),
+    (["Equality", ["Symbol", "mu"], ["Integer", "1"]], "an equation"),
+    (["Piecewise", ["Symbol", "mu"]], "Piecewise"),
+    (["Symbol", "pi"], "sympy.pi"),
+    (["IndexedBase", "z"], "indexed symbol z"),
+    (["Object", "Evil"], "not a SymPy expression"),
+    (None, "not a SymPy expression"),
+    ([], "not a SymPy expression"),
+], ids=["huge", "deep", "unknown function", "undefined function", "string inside", "string", "code as a name",
+        "huge integer", "10**10**10", "2**99999999", "zero denominator", "infinite float", "bad float",
+        "equation", "piecewise", "pi as a symbol", "unknown indexed", "other object", "none", "empty"])
+def test_hostile_trees_are_refused_quickly_with_a_message(tree, says, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    start = time.perf_counter()
+    with pytest.raises(Refused, match=says.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")):
+        build(tree, SYMBOLS)
+    assert time.perf_counter() - start < 1.0
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_the_child_caps_what_it_encodes():
+    deep = mu
+    for _ in range(300):
+        deep = sp.exp(deep)
+    assert "nested more than" in encode_expression(deep)["__unsupported__"]
+    wide = sp.Add(*sp.symbols("a0:25000"))
+    assert "more than 20000 parts" in encode_expression(wide)["__unsupported__"]
+
+
+@pytest.mark.parametrize("a, b", [
+    (sp.log(sigma**2), 2 * sp.log(sigma)),
+    (sp.Sum((x[i] - mu) ** 2, (i, 1, n)), sum_x2 - 2 * mu * sum_x + n * mu**2),
+    (sp.expand((mu - sum_x) ** 3), (mu - sum_x) ** 3),
+    (sp.Sum(sp.log(sp.exp(x[i])), (i, 1, n)), sum_x),
+    (sp.Float(0.5) * n, n / 2),
+], ids=["log of a square", "sum and statistics", "expanded", "log of exp", "exact float"])
+def test_equal_forms_are_equal(a, b):
+    assert equivalence.numerically_equal(a, b, PROBLEM.points()) is True
+
+
+@pytest.mark.parametrize("a, b", [
+    (sum_x / n, sum_x / (n - 1)),
+    (sp.log(2 * sp.pi), sp.log(2 * sp.Float(3.14159))),
+    (sp.Sum(x[i], (i, 1, n)), sp.Sum(x[i], (i, 1, n - 1))),
+    (-n * sp.log(sigma), -sp.log(sigma)),
+], ids=["n - 1", "rounded pi", "one term short", "dropped n"])
+def test_different_forms_differ(a, b):
+    assert equivalence.numerically_equal(a, b, PROBLEM.points()) is False
+
+
+def test_an_index_outside_the_data_is_never_equal():
+    assert equivalence.numerically_equal(sp.Sum(x[i], (i, 0, n - 1)), sum_x, PROBLEM.points()) is False
+
+
+def test_a_broken_chain_names_the_first_broken_step():
+    steps = [ref.LOG_LIKELIHOOD, *ref.log_likelihood_steps()[1:3],
+             -n / 2 * sp.log(2 * sp.pi) - sp.log(sigma) - sp.Sum((x[i] - mu) ** 2, (i, 1, n)) / (2 * sigma**2),
+             -n * sp.log(sigma)]
+    from autograder.checks.derivations import ll_mistakes
+
+    message = first_broken_step(steps, PROBLEM, ll_mistakes())
+    assert message.startswith("step 4 is not equal to step 3: It drops the factor n on log(sigma)")
+    assert first_broken_step(ref.log_likelihood_steps(), PROBLEM, ll_mistakes()) is None
+
+
+def test_simplify_is_bounded_and_never_a_verdict_against(monkeypatch):
+    monkeypatch.setattr(equivalence, "SIMPLIFY_SECONDS", 0.05)
+    hard = sp.expand((sp.exp(mu) + sp.log(sigma) + sum_x) ** 12) / (sp.exp(mu) + 1) ** 6
+    start = time.perf_counter()
+    verdict = equivalence.simplify_proves_equal(hard, sp.factor(hard) + 1)
+    assert time.perf_counter() - start < 2.0
+    assert verdict in (None, False)
+    assert equivalence.simplify_proves_equal(sp.log(sigma**2), 2 * sp.log(sigma)) is True
+
+
+def test_simplify_decides_only_where_numbers_cannot():
+    beyond = sp.Sum(x[i], (i, 2, n + 1))  # x[n + 1] does not exist: no point has a value
+    assert equivalence.numerically_equal(beyond, beyond, PROBLEM.points()) is None
+    assert equivalence.simplify_proves_equal(beyond, beyond) is True
+
+
+def test_the_domain_respects_the_assumptions():
+    for point in PROBLEM.points():
+        assert point[sigma] > 0 and point[ref.b] > 0 and isinstance(point[n], int) and point[n] >= 2
+        assert point[sum_x] == pytest.approx(sum(point["__data__"][x]))
