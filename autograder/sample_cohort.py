@@ -92,6 +92,9 @@ def cohort_files() -> dict[str, str]:
                                        "variances = np.sum(resp * (x[:, None] - means[None, :]) ** 2, axis=0) / x.size")),
         "kmeans.py": edited("kmeans", ("return np.argmin(np.abs(x[:, None] - centers[None, :]), axis=1)",
                                        "return np.argmax(np.abs(x[:, None] - centers[None, :]), axis=1)")),
+        "derivations.py": edited("derivations",  # a derivation whose last step drops n on log(sigma)
+                                 ("-n / 2 * sp.log(2 * sp.pi) - n * sp.log(sigma) - sp.Sum(",
+                                  "-n / 2 * sp.log(2 * sp.pi) - sp.log(sigma) - sp.Sum(")),
     }
     students["alan_turing"] = {  # other classic mistakes
         "gaussian_mle.py": edited("gaussian_mle", ("mu_hat = x.mean()", "mu_hat = np.median(x)")),
@@ -102,6 +105,9 @@ def cohort_files() -> dict[str, str]:
         "em_gmm.py": solved("em_gmm"),
         "kmeans.py": edited("kmeans", ("        if members.size:\n            new_centers[k] = members.mean()",
                                        "        new_centers[k] = members.mean()")),
+        "derivations.py": edited("derivations", ("    solutions = sp.solve(score_sigma().subs(mu, mle_mu()), sigma)\n"
+                                                 "    return solutions[0]",
+                                                 "    return sp.sqrt((sum_x2 - sum_x**2 / n) / (n - 1))")),
     }
     students["katherine_johnson"] = {  # a broken file and an empty one cost only their exercises
         "gaussian_mle.py": solved("gaussian_mle"),

@@ -95,10 +95,10 @@ def _floats_hint(expr) -> str:
             f"(sp.pi, sp.Rational(1, 2), n / 2) or the stub's symbols, not numbers from one dataset.")
 
 
-def _point_text(point: dict, problem: Problem) -> str:
+def _point_text(point: dict, problem: Problem, names: set[str]) -> str:
     shown = []
     for name, symbol in problem.symbols.items():
-        if isinstance(symbol, sympy.Symbol) and symbol in point and name != "i":
+        if isinstance(symbol, sympy.Symbol) and symbol in point and name in names:
             shown.append(f"{name} = {fmt(point[symbol], 4)}")
     return ", ".join(shown[:4])
 
@@ -145,7 +145,8 @@ def _difference_hint(got, want, problem: Problem) -> str:
         except equivalence.Undefined:
             continue
         if not equivalence.same_value(a, b):
-            return (f" At {_point_text(point, problem)} (and data x, r... drawn at random) it is "
+            names = used_names(got) | used_names(want) | {"n"}
+            return (f" At {_point_text(point, problem, names)} it is "
                     f"{_complex(a)}, and the right answer is {_complex(b)}.")
     return ""
 

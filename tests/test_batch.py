@@ -20,15 +20,15 @@ from autograder import sample_cohort
 ROOT = Path(__file__).resolve().parent.parent
 COHORT = ROOT / "examples" / "submissions"
 
-#: The sample cohort's gradebook: student, the four exercises, total, max_total, status.
+#: The sample cohort's gradebook: student, the five exercises, total, max_total, status.
 EXPECTED_ROWS = [
-    ["ada_lovelace", "10", "24", "22", "15", "71", "71", "graded"],
-    ["alan_turing", "7", "18", "22", "13", "60", "71", "graded"],
-    ["emmy_noether", "10", "21", "22", "15", "68", "71", "graded"],
-    ["grace_hopper", "6", "24", "13", "3", "46", "71", "graded"],
-    ["José Álvarez García", "10", "24", "0", "0", "34", "71", "incomplete"],
-    ["katherine_johnson", "10", "24", "0", "0", "34", "71", "incomplete"],
-    ["Siobhán O'Brien", "6", "24", "22", "15", "67", "71", "graded"],
+    ["ada_lovelace", "10", "24", "22", "15", "27", "98", "98", "graded"],
+    ["alan_turing", "7", "18", "22", "13", "23", "83", "98", "graded"],
+    ["emmy_noether", "10", "21", "22", "15", "27", "95", "98", "graded"],
+    ["grace_hopper", "6", "24", "13", "3", "24", "70", "98", "graded"],
+    ["José Álvarez García", "10", "24", "0", "0", "0", "34", "98", "incomplete"],
+    ["katherine_johnson", "10", "24", "0", "0", "0", "34", "98", "incomplete"],
+    ["Siobhán O'Brien", "6", "24", "22", "15", "27", "94", "98", "graded"],
 ]
 
 
@@ -40,7 +40,7 @@ def grade(*args, timeout=600) -> subprocess.CompletedProcess:
 
 def rows(out: Path) -> list[list[str]]:
     with open(out / "grades.csv", encoding="utf-8", newline="") as handle:
-        return [row[:8] for row in csv.reader(handle)][1:]
+        return [row[:9] for row in csv.reader(handle)][1:]
 
 
 def test_sample_cohort_is_fresh():
@@ -61,7 +61,8 @@ def test_sample_cohort_gradebook(graded):
     out, result = graded
     with open(out / "grades.csv", encoding="utf-8", newline="") as handle:
         header = next(csv.reader(handle))
-    assert header[:8] == ["student", "gaussian_mle", "mse_nll", "em_gmm", "kmeans", "total", "max_total", "status"]
+    assert header[:9] == ["student", "gaussian_mle", "mse_nll", "em_gmm", "kmeans", "derivations", "total",
+                          "max_total", "status"]
     assert rows(out) == EXPECTED_ROWS
     assert "ada_lovelace" in result.stdout and "mean" in result.stdout  # the class table
     assert "grades.csv" in result.stdout and "feedback.md" in result.stdout
@@ -78,6 +79,7 @@ def test_sample_cohort_reports(graded):
         assert (folder / "feedback.md").stat().st_size and (folder / "feedback.html").stat().st_size
     grace = (out / "grace_hopper" / "feedback.md").read_text(encoding="utf-8")
     assert "n - 1" in grace  # the mistake is named
+    assert "step 4 is not equal to step 3: It drops the factor n on log(sigma)" in grace  # the broken step
     katherine = (out / "katherine_johnson" / "feedback.md").read_text(encoding="utf-8")
     assert "SyntaxError" in katherine and "empty" in katherine
     siobhan = json.loads((out / "Siobhán O'Brien" / "results.json").read_text(encoding="utf-8"))
@@ -157,8 +159,8 @@ def test_zip_input_and_path_traversal(tmp_path):
     out = tmp_path / "out"
     result = grade(archive, "--out", out, "--exercise", "kmeans")
     assert result.returncode == 0, result.stderr
-    assert [r[:8] for r in rows(out)] == [["ann", "", "", "", "15", "15", "15", "graded"],
-                                         ["mallory", "", "", "", "0", "0", "15", "rejected"]]
+    assert rows(out) == [["ann", "", "", "", "15", "", "15", "15", "graded"],
+                         ["mallory", "", "", "", "0", "", "0", "15", "rejected"]]
     assert "outside" in (out / "mallory" / "feedback.md").read_text(encoding="utf-8")
     assert not (tmp_path / "evil.py").exists()
 
@@ -171,7 +173,7 @@ def test_nbgrader_layout(tmp_path):
     (folder / "kmeans.ipynb").write_text(nb, encoding="utf-8")
     result = grade(tmp_path / "course", "--out", tmp_path / "out", "--exercise", "kmeans")
     assert result.returncode == 0
-    assert rows(tmp_path / "out") == [["ann", "", "", "", "15", "15", "15", "graded"]]
+    assert rows(tmp_path / "out") == [["ann", "", "", "", "15", "", "15", "15", "graded"]]
 
 
 HOSTILE = '''
