@@ -28,7 +28,7 @@ from pathlib import Path
 from .manifest import ROOT
 
 #: Dependencies of grading (not of the notebooks or the test suite).
-GRADING_PACKAGES = ("numpy", "scipy", "matplotlib")
+GRADING_PACKAGES = ("numpy", "scipy", "matplotlib", "sympy")
 
 SETUP_SH = """#!/usr/bin/env bash
 # Runs once, as root, when Gradescope builds the image: a Python >= 3.11 venv with the grading deps.
@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     path = export_zip(args.out, isolation=args.isolation)
     print(f"wrote {path}: upload it as a Gradescope programming assignment's autograder "
-          f"(students submit gaussian_mle.py, mse_nll.py, em_gmm.py, kmeans.py or the .ipynb versions).")
+          f"(students submit gaussian_mle.py, mse_nll.py, em_gmm.py, kmeans.py, derivations.py or the .ipynb versions).")
     return 0
 
 

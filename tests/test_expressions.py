@@ -153,3 +153,66 @@ def test_the_domain_respects_the_assumptions():
     for point in PROBLEM.points():
         assert point[sigma] > 0 and point[ref.b] > 0 and isinstance(point[n], int) and point[n] >= 2
         assert point[sum_x] == pytest.approx(sum(point["__data__"][x]))
+
+
+HOSTILE = '''
+import sympy as sp
+from derivations_stub import *
+
+
+class Liar(sp.Symbol):
+    """A symbol whose equality always holds."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = sp.Symbol.__hash__
+
+
+def log_likelihood():
+    deep = mu
+    for _ in range(400):
+        deep = sp.exp(deep)
+    return deep
+
+
+def score_mu():
+    return sp.Add(*sp.symbols("a0:30000"))
+
+
+def score_sigma():
+    return sp.Symbol("__import__('os').system('touch pwned')") + Liar("sigma")
+
+
+def mle_mu():
+    return "__import__('os').system('touch pwned')"
+
+
+def mle_sigma():
+    return sp.Pow(10, sp.Pow(10, 10, evaluate=False), evaluate=False)
+
+
+def hessian_at_mle():
+    return [sp.sin(mu), sp.Function("f")(mu), sp.Integral(mu, mu)]
+'''
+
+
+def test_hostile_expressions_from_the_sandbox_are_refused(grade_source, tmp_path, monkeypatch):
+    from autograder.build import strip_solutions
+    from autograder.manifest import exercise
+
+    stub = strip_solutions(exercise("derivations").solution_path.read_text())
+    source = stub.split("# ----")[0] + HOSTILE.replace("from derivations_stub import *\n", "")
+    monkeypatch.chdir(tmp_path)
+    start = time.perf_counter()
+    result = grade_source("derivations", source)
+    assert time.perf_counter() - start < 120
+    messages = {r.function: r.message for r in result.results}
+    assert all(r.status in ("failed", "not_implemented") for r in result.results), messages
+    assert "nested more than 200 levels deep" in messages["log_likelihood"]
+    assert "more than 20000 parts" in messages["score_mu"]
+    assert "not a plain identifier" in messages["score_sigma"]
+    assert "should return a SymPy expression" in messages["mle_mu"]
+    assert "far too large" in messages["mle_sigma"]
+    assert "uses sin" in messages["hessian_at_mle"]
+    assert not (tmp_path / "pwned").exists()
