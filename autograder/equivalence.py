@@ -36,12 +36,19 @@ MIN_DEFINED = 3
 #: Seconds ``simplify`` may take for one comparison, and for one submission in all.
 SIMPLIFY_SECONDS = float(os.environ.get("AUTOGRADER_SIMPLIFY_SECONDS", "1.0"))
 SIMPLIFY_BUDGET = 6.0
-#: Longest sum the evaluator will run (n is at most 9 here; a student's limits might not be).
+#: Longest sum the evaluator will run (n is at most 9 here; a student's limits might not be),
+#: and the parts it may visit for one value (a derivation needs a few thousand; nested sums
+#: written to stall the grader would need billions).
 MAX_TERMS = 1000
+MAX_VISITS = 20_000
 
 
 class Undefined(ArithmeticError):
     """The expression has no finite value at this point (a log of 0, an overflow...)."""
+
+
+class TooCostly(Undefined):
+    """Evaluating the expression would visit more than ``MAX_VISITS`` parts."""
 
 
 @dataclass
@@ -80,7 +87,7 @@ class Domain:
 def evaluate(expr, point: dict) -> complex:
     """The value of ``expr`` at ``point`` (complex arithmetic, so a wrong log of a negative is a value)."""
     try:
-        value = _eval(expr, point, {})
+        value = _eval(expr, point, {}, [MAX_VISITS])
     except (OverflowError, ZeroDivisionError, ValueError, RecursionError) as exc:
         raise Undefined(str(exc)) from None
     if not (math.isfinite(value.real) and math.isfinite(value.imag)):
@@ -88,7 +95,10 @@ def evaluate(expr, point: dict) -> complex:
     return value
 
 
-def _eval(expr, point: dict, bound: dict) -> complex:
+def _eval(expr, point: dict, bound: dict, budget: list) -> complex:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise TooCostly("too many parts to evaluate")
     if expr.is_Symbol:
         if expr in bound:
             return complex(bound[expr])
@@ -102,14 +112,14 @@ def _eval(expr, point: dict, bound: dict) -> complex:
     if expr is sympy.E:
         return complex(math.e)
     if expr.is_Add:
-        return sum((_eval(a, point, bound) for a in expr.args), 0j)
+        return sum((_eval(a, point, bound, budget) for a in expr.args), 0j)
     if expr.is_Mul:
         value = 1 + 0j
         for a in expr.args:
-            value *= _eval(a, point, bound)
+            value *= _eval(a, point, bound, budget)
         return value
     if expr.is_Pow:
-        base, exponent = (_eval(a, point, bound) for a in expr.args)
+        base, exponent = (_eval(a, point, bound, budget) for a in expr.args)
         if base == 0 and exponent.real < 0:
             raise ZeroDivisionError("0 to a negative power")
         if exponent.imag == 0 and exponent.real == int(exponent.real) and abs(exponent.real) < 64:
@@ -118,21 +128,21 @@ def _eval(expr, point: dict, bound: dict) -> complex:
             return 0j
         return cmath.exp(exponent * cmath.log(base))
     if isinstance(expr, sympy.log):
-        value = _eval(expr.args[0], point, bound)
+        value = _eval(expr.args[0], point, bound, budget)
         if value == 0:
             raise ZeroDivisionError("log of 0")
         return cmath.log(value)
     if isinstance(expr, sympy.exp):
-        return cmath.exp(_eval(expr.args[0], point, bound))
+        return cmath.exp(_eval(expr.args[0], point, bound, budget))
     if isinstance(expr, sympy.Abs):
-        return complex(abs(_eval(expr.args[0], point, bound)))
+        return complex(abs(_eval(expr.args[0], point, bound, budget)))
     if isinstance(expr, sympy.sign):
-        value = _eval(expr.args[0], point, bound)
+        value = _eval(expr.args[0], point, bound, budget)
         return 0j if value == 0 else value / abs(value)
     if isinstance(expr, sympy.Indexed):
-        return _indexed(expr, point, bound)
+        return _indexed(expr, point, bound, budget)
     if isinstance(expr, sympy.Sum):
-        return _sum(expr.function, list(expr.limits), point, bound)
+        return _sum(expr.function, list(expr.limits), point, bound, budget)
     raise Undefined(f"cannot evaluate {type(expr).__name__}")
 
 
@@ -142,28 +152,28 @@ def _integer(value: complex, what: str) -> int:
     return int(round(value.real))
 
 
-def _indexed(expr, point: dict, bound: dict) -> complex:
+def _indexed(expr, point: dict, bound: dict, budget: list) -> complex:
     values = point["__data__"].get(expr.base)
     if values is None:
         raise Undefined(f"no data for {expr.base}")
-    k = _integer(_eval(expr.indices[0], point, bound), "an index")
+    k = _integer(_eval(expr.indices[0], point, bound, budget), "an index")
     if not 1 <= k <= len(values):
         raise Undefined(f"{expr.base}[{k}] is outside the data {expr.base}[1] .. {expr.base}[n]: "
                         f"sums run over i = 1 .. n")
     return complex(values[k - 1])
 
 
-def _sum(body, limits: list, point: dict, bound: dict) -> complex:
+def _sum(body, limits: list, point: dict, bound: dict, budget: list) -> complex:
     if not limits:
-        return _eval(body, point, bound)
+        return _eval(body, point, bound, budget)
     index, low, high = limits[0]
-    low = _integer(_eval(low, point, bound), "a lower limit")
-    high = _integer(_eval(high, point, bound), "an upper limit")
+    low = _integer(_eval(low, point, bound, budget), "a lower limit")
+    high = _integer(_eval(high, point, bound, budget), "an upper limit")
     if high - low + 1 > MAX_TERMS:
         raise Undefined("a sum of too many terms")
     total = 0j
     for k in range(low, high + 1):
-        total += _sum(body, limits[1:], point, {**bound, index: k})
+        total += _sum(body, limits[1:], point, {**bound, index: k}, budget)
     return total
 
 
@@ -177,6 +187,8 @@ def values(expr, points: list[dict]) -> list[complex | None]:
     for point in points:
         try:
             out.append(evaluate(expr, point))
+        except TooCostly:  # as costly at every point: stop here
+            return out + [None] * (len(points) - len(out))
         except Undefined:
             out.append(None)
     return out

@@ -23,6 +23,8 @@ MAX_DEPTH = 80
 MAX_DIGITS = 40
 #: Largest power of a number the builder lets SymPy compute exactly (digits of the result).
 MAX_POWER_DIGITS = 2000
+#: Unevaluated derivatives are taken here: a few, of low order (each one can multiply the size).
+MAX_DERIVATIVES, MAX_ORDER = 3, 4
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}\Z")
 INTEGER = re.compile(r"-?[0-9]{1,%d}\Z" % MAX_DIGITS)
 FLOAT = re.compile(r"-?(inf|nan|[0-9]+(\.[0-9]*)?(e[-+]?[0-9]+)?)\Z")
@@ -44,7 +46,7 @@ class Refused(ValueError):
 
 def measure(tree) -> None:
     """Refuse a tree that is too large, too deep or malformed, before anything is built."""
-    count, stack = 0, [(tree, 0)]
+    count, derivatives, stack = 0, 0, [(tree, 0)]
     while stack:
         node, depth = stack.pop()
         count += 1
@@ -58,6 +60,11 @@ def measure(tree) -> None:
         head = node[0]
         if head not in ALLOWED:
             raise Refused(_unknown(head))
+        if head == "Derivative":
+            derivatives += 1
+            if derivatives > MAX_DERIVATIVES:
+                raise Refused(f"it holds more than {MAX_DERIVATIVES} unevaluated derivatives: "
+                              f"take them with sympy.diff.")
         if head in ("Symbol", "Dummy", "IndexedBase"):
             if len(node) != 2 or not isinstance(node[1], str) or not NAME.match(node[1]):
                 raise Refused("it has a symbol whose name is not a plain identifier of at most 40 characters.")
@@ -185,9 +192,13 @@ def _build(node: list, symbols: dict, bound: set[str]):
         if len(args) < 2 or not all(isinstance(a, sympy.Tuple) and len(a) == 2 or isinstance(a, sympy.Symbol)
                                     for a in args[1:]):
             raise Refused("it has a Derivative the grader cannot read.")
+        order = 0
         for a in args[1:]:
-            if isinstance(a, sympy.Tuple) and not (a[1].is_Integer and 0 < int(a[1]) <= 4):
-                raise Refused("it has a derivative of an order above 4.")
+            if isinstance(a, sympy.Tuple) and not (a[1].is_Integer and 0 < int(a[1]) <= MAX_ORDER):
+                raise Refused(f"it has a derivative of an order above {MAX_ORDER}.")
+            order += int(a[1]) if isinstance(a, sympy.Tuple) else 1
+        if order > MAX_ORDER:
+            raise Refused(f"it has a derivative of an order above {MAX_ORDER}.")
         return sympy.Derivative(*args)
     raise Refused(_unknown(head))
 

@@ -44,7 +44,7 @@ def _without_markers(text: str) -> str:
 
 
 def choose(n: int, seed: int = 2026) -> list[StudentFile]:
-    """Deterministic choice of every student's four files."""
+    """Deterministic choice of every student's files, one per exercise."""
     pick = random.Random(seed)
     variants = {e.slug: importlib.import_module(f"tests.variants.{e.slug}") for e in exercises()}
     files = []

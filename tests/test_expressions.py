@@ -81,10 +81,8 @@ def _deep(depth):
         "equation", "piecewise", "pi as a symbol", "unknown indexed", "other object", "none", "empty"])
 def test_hostile_trees_are_refused_quickly_with_a_message(tree, says, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    start = time.perf_counter()
     with pytest.raises(Refused, match=says.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")):
         build(tree, SYMBOLS)
-    assert time.perf_counter() - start < 1.0
     assert not (tmp_path / "pwned").exists()
 
 
@@ -134,12 +132,12 @@ def test_a_broken_chain_names_the_first_broken_step():
 
 
 def test_simplify_is_bounded_and_never_a_verdict_against(monkeypatch):
-    monkeypatch.setattr(equivalence, "SIMPLIFY_SECONDS", 0.05)
-    hard = sp.expand((sp.exp(mu) + sp.log(sigma) + sum_x) ** 12) / (sp.exp(mu) + 1) ** 6
-    start = time.perf_counter()
-    verdict = equivalence.simplify_proves_equal(hard, sp.factor(hard) + 1)
-    assert time.perf_counter() - start < 2.0
-    assert verdict in (None, False)
+    monkeypatch.setattr(equivalence, "SIMPLIFY_SECONDS", 0.02)
+    power = (sp.exp(mu) + sp.log(sigma) + sum_x) ** 12
+    hard, other = sp.expand(power) / (sp.exp(mu) + 1) ** 6, power / (sp.exp(mu) + 1) ** 6  # equal
+    timeouts = equivalence.SIMPLIFY.timeouts
+    assert equivalence.simplify_proves_equal(hard, other) is None  # stopped by its timer, not a "no"
+    assert equivalence.SIMPLIFY.timeouts == timeouts + 1
     assert equivalence.simplify_proves_equal(sp.log(sigma**2), 2 * sp.log(sigma)) is True
 
 
@@ -204,9 +202,7 @@ def test_hostile_expressions_from_the_sandbox_are_refused(grade_source, tmp_path
     stub = strip_solutions(exercise("derivations").solution_path.read_text())
     source = stub.split("# ----")[0] + HOSTILE.replace("from derivations_stub import *\n", "")
     monkeypatch.chdir(tmp_path)
-    start = time.perf_counter()
     result = grade_source("derivations", source)
-    assert time.perf_counter() - start < 120
     messages = {r.function: r.message for r in result.results}
     assert all(r.status in ("failed", "not_implemented") for r in result.results), messages
     assert "nested more than 200 levels deep" in messages["log_likelihood"]
@@ -216,3 +212,22 @@ def test_hostile_expressions_from_the_sandbox_are_refused(grade_source, tmp_path
     assert "far too large" in messages["mle_sigma"]
     assert "uses sin" in messages["hessian_at_mle"]
     assert not (tmp_path / "pwned").exists()
+
+
+def test_nested_sums_written_to_stall_the_grader_cost_it_little():
+    tree = ["Indexed", ["IndexedBase", "x"], ["Integer", "1"]]
+    for depth in range(12):
+        name = f"k{depth}"
+        tree = ["Sum", tree, ["Tuple", ["Symbol", name], ["Integer", "1"], ["Integer", "999"]]]
+    expr = build(tree, SYMBOLS)
+    with pytest.raises(equivalence.TooCostly):
+        equivalence.evaluate(expr, PROBLEM.points()[0])
+    assert equivalence.numerically_equal(expr, sum_x, PROBLEM.points()) is False
+
+
+def test_derivatives_are_taken_but_only_a_few_of_low_order():
+    assert round_trip(sp.Derivative(sigma**5, (sigma, 2))) == 20 * sigma**3
+    with pytest.raises(Refused, match="order above 4"):
+        round_trip(sp.Derivative(sigma**9, (sigma, 5)))
+    with pytest.raises(Refused, match="order above 4"):
+        round_trip(sp.Derivative(sigma**9 * mu**9, (sigma, 3), (mu, 2)))
