@@ -1,12 +1,13 @@
 """Hidden checks for exercise 5, the derivations in SymPy.
 
 Every answer is an expression, compared with the reference by its values at
-random points of the domain (``equivalence``), so any correct form scores:
-expanded or factored, log(sigma**2) or 2*log(sigma), a Sum over x[i] or the
-statistics sum_x and sum_x2. A wrong answer is matched against mistake models,
-themselves expressions, to name the slip. A derivation earns its points in
-three checks: it starts at the definition, every step equals the one before
-(the first broken step is named), and it ends in the form asked for.
+random points of the domain (``equivalence``), so any correct form scores,
+whether expanded or factored, with log(sigma**2) or with 2*log(sigma), with
+sums over x[i] or with the statistics. A wrong answer is matched against
+mistake models, themselves expressions, to name the slip. A derivation earns
+its points in three checks: it starts at the definition, every step equals
+the one before (the first broken step is named), and it ends in the form
+asked for.
 """
 
 from __future__ import annotations

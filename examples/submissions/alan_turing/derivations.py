@@ -116,7 +116,7 @@ def score_sigma():
 def mle_mu():
     """μ̂: the mu where ∂ℓ/∂μ = 0, written with the data and n only (no mu, no sigma).
 
-    Hint: ``sp.solve(equation, mu)`` returns a list of solutions.
+    Hint: ``sp.solve(expression, mu)`` returns the list of the mu where the expression is 0.
     """
     return sp.solve(score_mu(), mu)[0]
 
