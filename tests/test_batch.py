@@ -233,7 +233,7 @@ def test_cohort_bookkeeping_and_file_resolution_end_to_end(tmp_path):
     """One zip: the released bundle handed back (untouched stubs beside completed notebooks), a
     kmeans.py importing the student's own em_gmm, two ids equal once normalised, an id with a
     line break, and a student none of whose entries could be unpacked: every one gets its row."""
-    slugs = ["gaussian_mle", "mse_nll", "em_gmm", "kmeans"]
+    slugs = ["gaussian_mle", "mse_nll", "em_gmm", "kmeans", "derivations"]
     entries = {}
     for slug in slugs:
         entries[f"bundle/{slug}.py"] = sample_cohort.stub(slug)
@@ -259,7 +259,7 @@ def test_cohort_bookkeeping_and_file_resolution_end_to_end(tmp_path):
         table = {row["student"]: row for row in csv.DictReader(handle)}
     assert len(table) == 6 and all("\n" not in s for s in table)
     bundle = table["bundle"]
-    assert (bundle["total"], bundle["status"]) == ("71", "graded")
+    assert (bundle["total"], bundle["status"]) == ("98", "graded")
     for slug in slugs:
         assert f"{slug}: graded {slug}.ipynb, ignored {slug}.py (the untouched stub)" in bundle["problems"]
     assert (table["sib"]["em_gmm"], table["sib"]["kmeans"]) == ("22", "15")
