@@ -57,6 +57,14 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[report.Row] = []
     notes: list[str] = []
     started = time.perf_counter()
+    command = "python -m benchmarks" + ("".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:])))
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+
+    def checkpoint() -> None:
+        """Write what is measured so far: a run stopped part-way keeps its rows."""
+        report.write_markdown(args.results, rows, facts, command.strip(),
+                              notes + [f"Stopped part-way: {time.perf_counter() - started:.0f} s so far."])
+
     print("Machine: " + "; ".join(f"{k} {v}" for k, v in facts.items()), flush=True)
     for name in chosen:
         print(f"running {name} ...", flush=True)
@@ -67,9 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             sample = args.nbgrader_sample if args.nbgrader_sample is not None else (1 if quick else 20)
             own = args.own_sample if args.own_sample is not None else (1 if quick else 5)
             otter = args.otter_sample if args.otter_sample is not None else sample
-            rows += throughput.run(args.sizes or ([4] if quick else [20, 400]), args.jobs, sample,
-                                   min(otter, sample), min(own, sample), startup_repeats=2 if quick else 7, notes=notes,
-                                   one_repeats=1 if quick else 3)
+            throughput.run(args.sizes or ([4] if quick else [20, 400]), args.jobs, sample,
+                           min(otter, sample), min(own, sample), startup_repeats=2 if quick else 7, notes=notes,
+                           one_repeats=1 if quick else 3, rows=rows, checkpoint=checkpoint)
         elif name == "startup":
             from . import startup_profile
 
@@ -89,11 +97,10 @@ def main(argv: list[str] | None = None) -> int:
 
             rows += sandbox_cost.run(repeats=3 if quick else 20, rounds=1 if quick else 3)
         print(f"  {name}: {time.perf_counter() - begin:.0f} s", flush=True)
-    command = "python -m benchmarks" + ("".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:])))
+        checkpoint()
     notes.append(f"Whole run: {time.perf_counter() - started:.0f} s.")
     print()
     print(report.plain_table(rows))
-    args.results.parent.mkdir(parents=True, exist_ok=True)
     report.write_markdown(args.results, rows, facts, command.strip(), notes)
     print(f"\nwrote {args.results}")
     return 0

@@ -99,8 +99,10 @@ def full_marks() -> tuple[dict[str, float], dict[str, float]]:
 
 
 def run(sizes: list[int], jobs: int, sample: int, otter_sample: int, own_sample: int, startup_repeats: int,
-        notes: list[str], one_repeats: int = 3) -> list[Row]:
-    rows: list[Row] = []
+        notes: list[str], one_repeats: int = 3, rows: list[Row] | None = None, checkpoint=lambda: None) -> list[Row]:
+    """Append every row to ``rows`` and call ``checkpoint()`` after each timing (a long run that
+    is stopped keeps what it measured)."""
+    rows = [] if rows is None else rows
     bare, bare_load = startup_seconds(startup_repeats)
     rows.append(Row("start-up", "bare `python -c \"" + BARE_IMPORTS + "\"`", seconds(bare),
                     note=f"median of {startup_repeats} fresh interpreters; load {bare_load:.1f} before"))
@@ -121,6 +123,7 @@ def run(sizes: list[int], jobs: int, sample: int, otter_sample: int, own_sample:
                         single.wall <= ONE_STUDENT * bare,
                         note=f"median of {one_repeats}; load {single.load:.1f} before; first graded at "
                              f"{seconds(single.first)}, the rest is the gradebook, summary.md and summary.png"))
+        checkpoint()
         for n in sorted(sizes):
             chosen = [f for f in files if int(f.student.split("_")[1]) < n]
             submissions = cohort.write_python(chosen, scratch / f"py-{n}")
@@ -143,6 +146,7 @@ def run(sizes: list[int], jobs: int, sample: int, otter_sample: int, own_sample:
                                 f"{seconds(memo.wall / n)} / student ({seconds(memo.wall)} total)",
                                 note=f"load {memo.load:.1f} before; a generated cohort is the memo's best case"))
             shutil.rmtree(scratch / f"out-{n}", ignore_errors=True)
+            checkpoint()
         top = ours[large]
         rows.append(Row("batch grader", f"seconds per student / bare start-up, N = {large}, memo off",
                         f"{top.wall / large / bare:.2f}", f"<= {COURSE_PER_STUDENT:g}",
@@ -150,13 +154,12 @@ def run(sizes: list[int], jobs: int, sample: int, otter_sample: int, own_sample:
         rows.append(Row("batch grader", f"largest process, N = {large}", f"{top.rss_mb:.0f} MB",
                         f"< {MEMORY_MB} MB", top.rss_mb < MEMORY_MB))
         if sample > 0:
-            rows += _baseline_rows(scratch, files, sample, otter_sample, own_sample, ours, notes)
+            _baseline_rows(scratch, files, sample, otter_sample, own_sample, ours, notes, rows, checkpoint)
     return rows
 
 
 def _baseline_rows(scratch: Path, files, sample: int, otter_sample: int, own_sample: int, ours: dict[int, Run],
-                   notes: list[str]) -> list[Row]:
-    rows: list[Row] = []
+                   notes: list[str], rows: list[Row], checkpoint) -> list[Row]:
     small, large = min(ours), max(ours)
     students = sorted({f.student for f in files})[:sample]
     section = ours[small].wall / small
@@ -183,6 +186,7 @@ def _baseline_rows(scratch: Path, files, sample: int, otter_sample: int, own_sam
                     timed.per_student >= COURSE_NBGRADER * course,
                     note="nbgrader's seconds per student do not fall with N (one kernel per notebook, in turn)"
                     if timed.students < large else ""))
+    checkpoint()
     if otter_sample > 0 and baselines.otter_course.available():
         graded = students[:otter_sample]
         print(f"  otter run, {len(graded)} students x {len(hand_tests.SLUGS)} notebooks ...", flush=True)
@@ -195,6 +199,7 @@ def _baseline_rows(scratch: Path, files, sample: int, otter_sample: int, own_sam
                         f">= {SECTION_OTTER}x", timed.per_student >= SECTION_OTTER * section))
     elif otter_sample > 0:
         notes.append("otter-grader is not installed (pip install '.[bench]'): no otter row.")
+    checkpoint()
     if own_sample > 0:
         own = students[:own_sample]
         print(f"  nbgrader autograde, this project's notebooks, {len(own)} students ...", flush=True)
@@ -203,6 +208,7 @@ def _baseline_rows(scratch: Path, files, sample: int, otter_sample: int, own_sam
                         "this grader once per notebook)",
                         f"{seconds(timed.per_student)} / student ({seconds(timed.wall)} for {timed.students})",
                         note=f"load {timed.load:.1f} before; the nbgrader route of this project, not a baseline"))
+    checkpoint()
     notes.append(f"Grades of the first {len(students)} students: in the batch grader, "
                  + mistakes_passed(files, ours[small].points, ours_full, students) + ".")
     return rows
