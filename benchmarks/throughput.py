@@ -32,6 +32,9 @@ BARE_IMPORTS = "import numpy, scipy.stats, scipy.optimize, matplotlib.pyplot"
 MAX_RSS = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
 
+#: The batch grader's first progress line: "[1/1]", "[ 1/20]", "[  1/400]".
+FIRST_GRADED = r"\[ *1/\d+\]"
+
 # The targets of issue 12, in units of a bare start or of the batch grader's time.
 SECTION_NBGRADER, SECTION_OTTER, COURSE_NBGRADER = 50, 100, 50
 COURSE_PER_STUDENT, ONE_STUDENT, START_UP, MEMORY_MB = 0.25, 2.0, 1.5, 300
@@ -66,7 +69,7 @@ def grade_cohort(submissions: Path, out: Path, jobs: int, *, memo: bool) -> Run:
         command += ["--exercise", slug]
     env = bench_env() if memo else bench_env(AUTOGRADER_CHECK_MEMO="0")
     before = load()
-    first, wall, _, stderr = run_watched(command, "[1/", cwd=ROOT, env=env)
+    first, wall, _, stderr = run_watched(command, FIRST_GRADED, cwd=ROOT, env=env)
     with open(out / "grades.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     points = {(r["student"], slug): float(r[slug] or 0) for r in rows for slug in hand_tests.SLUGS}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -52,15 +53,15 @@ def run_timed(command: list[str], *, cwd: Path | None = None, env: dict | None =
 
 def run_watched(command: list[str], marker: str, *, cwd: Path | None = None,
                 env: dict | None = None) -> tuple[float, float, str, str]:
-    """Run ``command``; returns the seconds until a stdout line starts with ``marker``
-    (the whole time if none does), the whole wall time, stdout and stderr."""
+    """Run ``command``; returns the seconds until a stdout line matches the regular expression
+    ``marker`` (the whole time if none does), the whole wall time, stdout and stderr."""
     start = time.perf_counter()
     first = None
     lines = []
     with subprocess.Popen(command, cwd=cwd, env=env or bench_env(), stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True) as process:
         for line in process.stdout:
-            if first is None and line.startswith(marker):
+            if first is None and re.match(marker, line):
                 first = time.perf_counter() - start
             lines.append(line)
         stderr = process.stderr.read()

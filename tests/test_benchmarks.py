@@ -96,3 +96,18 @@ def test_the_otter_master_notebook_has_a_question_and_a_hidden_test_per_function
     assert sum(s.startswith("# BEGIN QUESTION") for s in sources) == len(functions)
     assert sum(s.startswith("# HIDDEN\n") for s in sources) == len(functions)
     assert otter_course.answer_cells(notebook, list(functions)).keys() == set(functions)
+
+
+@pytest.mark.parametrize("total", [1, 20, 400])
+def test_the_first_graded_student_is_recognised_in_the_progress_lines(total, capsys):
+    """Start-up is timed to the batch grader's first progress line, whatever the cohort's size."""
+    import re
+
+    from autograder.batch import Progress
+    from benchmarks.throughput import FIRST_GRADED
+
+    progress = Progress(total, "lines")
+    for student in ("a", "b"):
+        progress.update({"student": student, "points": 1.0, "max_points": 2.0, "status": "graded", "seconds": 0.1})
+    first, second = capsys.readouterr().out.splitlines()
+    assert re.match(FIRST_GRADED, first) and not re.match(FIRST_GRADED, second)
