@@ -184,11 +184,12 @@ def _baseline_rows(scratch: Path, files, sample: int, otter_sample: int, own_sam
     rows.append(Row("ratio", f"conventional nbgrader / batch grader, N = {small}",
                     _ratio(timed.per_student, section), f">= {SECTION_NBGRADER}x",
                     timed.per_student >= SECTION_NBGRADER * section))
-    rows.append(Row("ratio", f"conventional nbgrader / batch grader, N = {large}",
-                    _ratio(timed.per_student, course), f">= {COURSE_NBGRADER}x",
-                    timed.per_student >= COURSE_NBGRADER * course,
-                    note="nbgrader's seconds per student do not fall with N (one kernel per notebook, in turn)"
-                    if timed.students < large else ""))
+    if large > small:
+        rows.append(Row("ratio", f"conventional nbgrader / batch grader, N = {large}",
+                        _ratio(timed.per_student, course), f">= {COURSE_NBGRADER}x",
+                        timed.per_student >= COURSE_NBGRADER * course,
+                        note="nbgrader's seconds per student do not fall with N (one kernel per notebook, in turn)"
+                        if timed.students < large else ""))
     checkpoint()
     if otter_sample > 0 and baselines.otter_course.available():
         graded = students[:otter_sample]
