@@ -35,7 +35,7 @@ MAX_RSS = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:
 #: The batch grader's first progress line: "[1/1]", "[ 1/20]", "[  1/400]".
 FIRST_GRADED = r"\[ *1/\d+\]"
 
-# The targets of issue 12, in units of a bare start or of the batch grader's time.
+# The project's speed goals, in units of a bare start or of the batch grader's time.
 SECTION_NBGRADER, SECTION_OTTER, COURSE_NBGRADER = 50, 100, 50
 COURSE_PER_STUDENT, ONE_STUDENT, START_UP, MEMORY_MB = 0.25, 2.0, 1.5, 300
 
