@@ -9,6 +9,7 @@ checks get the dependency sentence, with their own diagnosis kept after it.
 from __future__ import annotations
 
 import ast
+import re
 
 #: Statuses of a function's own checks that make it a suspect for its callers.
 FAILING = {"failed", "not_implemented", "forbidden"}
@@ -110,3 +111,13 @@ def attribute(results, source: str) -> None:
         r.message = (f"`{r.function}` calls your {_names(culprits)}, {why}: {fix}. "
                      f"What this check saw, possibly a consequence of that:\n{r.message}")
         r.status = "failed"
+
+
+def blamed_on(function: str, message: str) -> list[str]:
+    """The functions a failing check of ``function`` was attributed to by ``attribute`` (none
+    when its message does not open with the dependency sentence)."""
+    opening = f"`{function}` calls your "
+    if not message.startswith(opening):
+        return []
+    named = message[len(opening):].split(", which", 1)[0]
+    return re.findall(r"`([^`]+)`", named)

@@ -17,6 +17,7 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
+from .dependencies import blamed_on
 from .escaping import block_text, escape_controls
 from .student import write_atomic
 
@@ -31,11 +32,25 @@ def fmt_points(value: float) -> str:
     return f"{value:g}"
 
 
+def clip_words(text: str, chars: int) -> str:
+    """At most ``chars`` characters of ``text``, cut at a space (never inside a word or a number),
+    with an ellipsis when anything was left out."""
+    if len(text) <= chars:
+        return text
+    kept = text[:chars - 1]
+    space = kept.rfind(" ")
+    if space > chars // 2:
+        kept = kept[:space]
+    return kept.rstrip(" ,;:") + "…"
+
+
 def short(text: str, lines: int = MAX_MESSAGE_LINES, chars: int = MAX_MESSAGE_CHARS) -> str:
     """The first lines of a message or an output: enough to see the mistake (controls escaped)."""
     text = block_text(text).rstrip()
     cut = text.splitlines()
-    kept = "\n".join(cut[:lines])[:chars]
+    kept = "\n".join(cut[:lines])
+    if len(kept) > chars:
+        kept = clip_words(kept, chars).removesuffix("…")
     return kept + ("\n[... cut ...]" if len(kept) < len(text) else "")
 
 
@@ -114,6 +129,89 @@ def overview_text(record: dict) -> str:
 
 
 # --------------------------------------------------------------------------
+# "Fix these first": one verdict per function
+# --------------------------------------------------------------------------
+
+def function_verdicts(record: dict) -> list[dict]:
+    """Per graded function, in exercise then check order: ``verdict`` is passed, failed,
+    not_implemented, forbidden, or cascade (every failing check was put down to ``blamed``,
+    other functions of the student that fail their own checks)."""
+    verdicts = []
+    for ex in record["exercises"]:
+        if ex["status"] != "graded":
+            continue
+        by_function: dict[str, list[dict]] = {}
+        for result in ex["results"]:
+            by_function.setdefault(result["function"], []).append(result)
+        for function, results in by_function.items():
+            failing = [r for r in results if r["status"] != "passed"]
+            blamed = [blamed_on(function, r["message"]) for r in failing]
+            statuses = {r["status"] for r in failing}
+            if not failing:
+                verdict = "passed"
+            elif all(blamed):
+                verdict = "cascade"
+            elif "forbidden" in statuses:
+                verdict = "forbidden"
+            elif statuses == {"not_implemented"}:
+                verdict = "not_implemented"
+            else:
+                verdict = "failed"
+            verdicts.append({
+                "exercise": ex["exercise"], "function": function, "verdict": verdict,
+                "failed": len(failing), "checks": len(results),
+                "lost": sum(r["max_points"] - r["points"] for r in results),
+                "blamed": sorted({f for names in blamed for f in names},
+                                 key=[r["function"] for r in ex["results"]].index)
+                if verdict == "cascade" else []})
+    return verdicts
+
+
+def _quoted(names: list[str]) -> str:
+    quoted = [f"`{n}`" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def fix_first_lines(record: dict) -> list[str]:
+    """The short list above the details, in Markdown: what to fix, in the order to fix it."""
+    verdicts = function_verdicts(record)
+    lines = []
+    for v in verdicts:
+        lost = (f", {fmt_points(v['lost'])} point{'' if v['lost'] == 1 else 's'} lost"
+                if v["lost"] else "")
+        if v["verdict"] == "failed":
+            lines.append(f"`{v['function']}` ({v['exercise']}): fails {v['failed']} of "
+                         f"{v['checks']} checks{lost}.")
+        elif v["verdict"] == "forbidden":
+            lines.append(f"`{v['function']}` ({v['exercise']}): calls a library routine the "
+                         f"exercise forbids{lost}.")
+        elif v["verdict"] == "not_implemented":
+            lines.append(f"`{v['function']}` ({v['exercise']}): not written yet{lost}.")
+    numbered = [f"{i}. {line}" for i, line in enumerate(lines, start=1)]
+    cascades = [v for v in verdicts if v["verdict"] == "cascade"]
+    if cascades:
+        numbered.append("- Failing because of another function (fix that one first; they may "
+                        "then pass): " + "; ".join(
+                            f"`{v['function']}` calls {_quoted(v['blamed'])}" for v in cascades) + ".")
+    passed = [v["function"] for v in verdicts if v["verdict"] == "passed"]
+    if passed and len(passed) < len(verdicts):
+        numbered.append(f"- Passed: {_quoted(passed)}.")
+    elif passed:
+        numbered.append("- Every graded function passes all its checks.")
+    missing = [ex for ex in record["exercises"] if ex["status"] != "graded"]
+    if missing:
+        numbered.append("- Not graded: " + "; ".join(
+            f"{ex['exercise']} ({ex['status'].replace('_', ' ')})" for ex in missing) + ".")
+    return numbered
+
+
+def _markdown_code_to_html(line: str) -> str:
+    """One line of ``fix_first_lines`` as HTML (function names are identifiers: only backticks)."""
+    parts = html.escape(escape_controls(line)).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+# --------------------------------------------------------------------------
 # feedback.md and feedback.html
 # --------------------------------------------------------------------------
 
@@ -141,6 +239,9 @@ def feedback_markdown(record: dict) -> str:
         out += [md_escape(record["rejected"]), ""]
     out += [f"- Problem: {md_escape(f)}" for f in record.get("flags", [])]
     out += [f"- {md_escape(n)}" for n in record.get("notes", [])]
+    first = fix_first_lines(record)
+    if first:
+        out += ["## Fix these first", "", *first, ""]
     out += ["These checks run your functions on hidden data that the public tests do not use. "
             "Each failed check says what was called, what came back, what was expected, and "
             "the likely mistake.", ""]
@@ -173,6 +274,7 @@ td.points { white-space: nowrap; text-align: right; width: 4rem; }
 tr.passed td.mark { color: #1a7f37; } tr.failed td.mark { color: #cf222e; }
 pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; white-space: pre-wrap; margin: 0.3rem 0; }
 .note { color: #555; } code { background: #f0f0f0; padding: 0 0.2rem; }
+.first { border: 1px solid #d0d7de; border-radius: 6px; padding: 0 1rem; margin: 1rem 0; }
 """
 
 
@@ -189,6 +291,13 @@ def feedback_html(record: dict) -> str:
         body.append(f"<p>{e(record['rejected'])}</p>")
     body += [f"<p class='note'>Problem: {e(f)}</p>" for f in record.get("flags", [])]
     body += [f"<p class='note'>{e(n)}</p>" for n in record.get("notes", [])]
+    first = fix_first_lines(record)
+    if first:
+        ordered = [_markdown_code_to_html(line.split(". ", 1)[1]) for line in first if line[0].isdigit()]
+        others = [_markdown_code_to_html(line[2:]) for line in first if line.startswith("- ")]
+        body.append("<div class='first'><h2>Fix these first</h2>"
+                    + (f"<ol>{''.join(f'<li>{x}</li>' for x in ordered)}</ol>" if ordered else "")
+                    + "".join(f"<p>{x}</p>" for x in others) + "</div>")
     body.append("<p class='note'>These checks run your functions on hidden data that the public tests "
                 "do not use. Each failed check says what was called, what came back, what was expected, "
                 "and the likely mistake.</p>")
@@ -275,7 +384,7 @@ def check_statistics(records: list[dict]) -> list[dict]:
                 entry["passed"] += result["status"] == "passed"
                 entry["grader_errors"] += result["status"] == "grader_error"
                 if result["status"] != "passed" and result["message"]:
-                    entry["messages"][result["message"].splitlines()[0][:300]] += 1
+                    entry["messages"][clip_words(result["message"].splitlines()[0], 300)] += 1
     for entry in stats.values():
         entry["rate"] = entry["passed"] / entry["graded"] if entry["graded"] else None
     return list(stats.values())
@@ -310,7 +419,7 @@ def summary_markdown(records: list[dict], slugs: list[str], folders: dict[str, s
             "| check | passed | rate | most common message |", "| --- | --- | --- | --- |"]
     for s in ranked:
         common = s["messages"].most_common(1)
-        message = f"{common[0][0][:160]} ({common[0][1]}×)" if common else ""
+        message = f"{clip_words(common[0][0], 160)} ({common[0][1]}×)" if common else ""
         out.append(f"| {s['exercise']} · {s['function']}: {md_escape(s['title'])} | "
                    f"{s['passed']}/{s['graded']} | {s['rate']:.0%} | {md_escape(message)} |")
     errors = [s for s in stats if s["grader_errors"]]
@@ -334,15 +443,34 @@ def _isolation_line(records: list[dict]) -> str:
     return "; ".join(f"**{describe(k)}**" if k == AUDIT_HOOK_ONLY else describe(k) for k in kinds)
 
 
+#: Bars in summary.png at most (the most failed checks): the figure's height stays bounded.
+MAX_BARS = 30
+#: Characters of a check's title on its bar's label.
+LABEL_CHARS = 70
+
+
+def check_caption(s: dict) -> str:
+    """A check as an instructor reads it: the function and the check's title, not internal names."""
+    return clip_words(f"{s['function']}: {s['title'].rstrip('.')}", LABEL_CHARS)
+
+
 def summary_png(records: list[dict]) -> bytes:
-    """Score histogram, and pass rate per check with the most failed check in red."""
+    buffer = io.BytesIO()
+    summary_figure(records).savefig(buffer, format="png", dpi=90)
+    return buffer.getvalue()
+
+
+def summary_figure(records: list[dict]):
+    """Score histogram, and pass rate per check (the MAX_BARS most failed) with the most
+    failed check in red."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     from matplotlib.ticker import MaxNLocator
 
-    stats = [s for s in check_statistics(records) if s["rate"] is not None]
-    stats.sort(key=lambda s: s["rate"], reverse=True)
+    every = [s for s in check_statistics(records) if s["rate"] is not None]
+    stats = sorted(every, key=lambda s: (s["rate"], s["exercise"]))[:MAX_BARS]
+    stats.reverse()
     bars = 0.22 * max(len(stats), 1)
     fig = Figure(figsize=(10, 3.6 + bars + 1.0), layout="constrained")
     FigureCanvasAgg(fig)
@@ -356,7 +484,7 @@ def summary_png(records: list[dict]) -> bytes:
     top.set_ylabel("students")
     top.set_title(f"Scores of {len(records)} students (mean {statistics.mean(totals):.1f})")
     if stats:
-        labels = [f"{s['exercise']} · {s['name']}" for s in stats]
+        labels = [check_caption(s) for s in stats]
         rates = [100 * s["rate"] for s in stats]
         lowest = min(rates)
         colors = ["#c44e52" if r == lowest and r < 100 else "#55a868" for r in rates]
@@ -367,10 +495,10 @@ def summary_png(records: list[dict]) -> bytes:
         bottom.set_ylim(-0.6, len(stats) - 0.4)
         bottom.set_xlim(0, 108)
         bottom.set_xlabel("students passing the check (% of those whose file imported)")
-        bottom.set_title("Pass rate per check, most failed at the top (in red)")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    return buffer.getvalue()
+        shown = (f"the {len(stats)} most failed of {len(every)} checks" if len(stats) < len(every)
+                 else "every check")
+        bottom.set_title(f"Pass rate per check: {shown}, most failed at the top (in red)")
+    return fig
 
 
 def write_summary(out: Path, records: list[dict], slugs: list[str], folders: dict[str, str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 
 from autograder.reports import (feedback_html, feedback_markdown, grades_csv, results_json,
@@ -121,3 +122,69 @@ def test_cut_output_says_so_and_that_printing_costs_nothing():
                      results_json(record(output=output))["output"]):
             assert f"output cut after {shown}; printing costs no points" in page
     assert "cut" not in feedback_markdown(record(output="short\n"))
+
+
+def em_record():
+    """e_step wrong, fit_gmm_em failing because of it, two functions passing, kmeans missing."""
+    def em(function, name, points, status="passed", message=""):
+        return {**check(function, name, points, status, message), "exercise": "em_gmm"}
+
+    cascade = ("`fit_gmm_em` calls your `e_step`, which fails its own checks: fix `e_step` first. "
+               "What this check saw, possibly a consequence of that:\nCalled fit_gmm_em: got 1, expected 2.")
+    results = [em("gmm_log_likelihood", "a", 2.0), em("e_step", "b", 3.0),
+               em("e_step", "c", 3.0, "failed", "Called e_step: it ignores the mixing weights."),
+               em("m_step", "d", 3.0), em("fit_gmm_em", "e", 4.0, "failed", cascade),
+               em("plot_em_history", "f", 1.0, "not_implemented", "NotImplementedError")]
+    em_ex = {"exercise": "em_gmm", "title": "EM", "status": "graded", "message": "", "output": "",
+             "points": 8.0, "max_points": 16.0, "seconds": 0.1, "source": "em_gmm.py", "notes": [],
+             "results": results}
+    km_ex = {"exercise": "kmeans", "title": "k-means", "status": "missing", "message": "No file.",
+             "output": "", "points": 0.0, "max_points": 3.0, "seconds": 0.0, "source": "",
+             "notes": [], "results": [check("assign_clusters", "a", 3.0, "missing", "No file.")]}
+    return make_record("ann", [em_ex, km_ex], fingerprint="f", grader="g")
+
+
+def test_feedback_opens_with_what_to_fix_first():
+    rec = em_record()
+    md = feedback_markdown(rec)
+    first = md.split("## Fix these first")[1].split("These checks run")[0]
+    assert md.index("## Fix these first") < md.index("## 1. EM")
+    assert "1. `e_step` (em_gmm): fails 1 of 2 checks, 3 points lost." in first
+    assert "2. `plot_em_history` (em_gmm): not written yet, 1 point lost." in first
+    assert "Failing because of another function" in first and "`fit_gmm_em` calls `e_step`" in first
+    assert "Passed: `gmm_log_likelihood` and `m_step`." in first
+    assert "Not graded: kmeans (missing)." in first
+    assert "fit_gmm_em" not in first.split("Failing because")[0]  # not listed as a culprit
+    page = feedback_html(rec)
+    assert "<h2>Fix these first</h2><ol><li><code>e_step</code> (em_gmm): fails 1 of 2" in page
+    assert "<code>fit_gmm_em</code> calls <code>e_step</code>" in page
+    passing = record()
+    passing["exercises"][0]["results"][1].update(status="passed", points=2.0, message="")
+    assert "Every graded function passes all its checks." in feedback_markdown(passing)
+
+
+def test_summary_messages_are_never_cut_inside_a_word():
+    message = "Called e_step(<3 floats>): " + " ".join(f"word{i:03d}" for i in range(200))
+    records = [record(student=s, message=message) for s in "ab"]
+    row = next(line for line in summary_markdown(records, ["kmeans"], {}).splitlines()
+               if line.startswith("| kmeans · update_centers"))
+    cell = row.split(" | ")[-1]
+    kept = cell.rsplit("… (2×)", 1)[0]
+    assert cell != kept and re.fullmatch(r".*word\d{3}", kept), cell
+
+
+def test_summary_figure_names_checks_by_title_and_has_a_bounded_height():
+    from autograder.reports import MAX_BARS, summary_figure
+
+    labels = [t.get_text() for t in summary_figure([record()]).axes[1].get_yticklabels()]
+    assert labels == ["assign_clusters: Title of a", "update_centers: Title of b"]
+
+    def many(n):
+        ex = record()["exercises"][0] | {"results": [check(f"f{i}", f"c{i}", 1.0, "failed" if i % 3 else "passed",
+                                                            "wrong") for i in range(n)]}
+        return [make_record("ann", [ex], fingerprint="f", grader="g")]
+
+    tall = summary_figure(many(120))
+    assert len(tall.axes[1].get_yticklabels()) == MAX_BARS
+    assert tall.get_size_inches()[1] == summary_figure(many(MAX_BARS)).get_size_inches()[1] <= 12
+    assert "most failed of 120 checks" in tall.axes[1].get_title()
