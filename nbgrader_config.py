@@ -34,7 +34,7 @@ os.environ["MLE_EM_COURSE_ROOT"] = str(ROOT)
 # formgrader and the feedback.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-# Two preprocessors of nbgrader's own process (autograder/nbgrader_preprocessors.py;
+# Two preprocessors of nbgrader's own process (autograder/routes/nbgrader_preprocessors.py;
 # nbgrader's process only: the kernel's path stays the hook's folder):
 # no false "checksum has changed" warning per hidden cell, and bordered tables in feedback.
 if str(ROOT) not in sys.path:
@@ -43,7 +43,7 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds,  # noqa: E402
                                     GetGrades, OverwriteKernelspec)
 
-from autograder.nbgrader_preprocessors import FeedbackTableStyle, OverwriteCellsQuietly  # noqa: E402
+from autograder.routes.nbgrader_preprocessors import FeedbackTableStyle, OverwriteCellsQuietly  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec,
                                       OverwriteCellsQuietly, CheckCellMetadata]

@@ -68,7 +68,7 @@ def otter(scratch: Path, files, students: list[str]) -> Timed:
 
 def own_nbgrader(scratch: Path, files, students: list[str]) -> Timed:
     """``nbgrader autograde`` of this project's notebooks (its hidden cells call this grader)."""
-    from autograder import notebooks, release
+    from autograder.generation import notebooks, release
 
     course = scratch / "own-course"
     course.mkdir()

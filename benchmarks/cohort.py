@@ -18,9 +18,9 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.build import strip_solutions
-from autograder.manifest import exercises
-from autograder.sample_cohort import solved
+from autograder.generation.build import strip_solutions
+from autograder.core.manifest import exercises
+from autograder.generation.sample_cohort import solved
 from tests.variants import apply
 
 #: Share of each kind of file in the cohort (the rest are classic mistakes).

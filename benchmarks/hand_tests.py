@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.manifest import exercise
+from autograder.core.manifest import exercise
 
 #: Exercises the baseline courses cover (the ones these tests are written for).
 SLUGS = ("gaussian_mle", "mse_nll", "em_gmm", "kmeans")

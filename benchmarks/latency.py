@@ -13,8 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder.manifest import exercises
-from autograder.sample_cohort import solved
+from autograder.core.manifest import exercises
+from autograder.generation.sample_cohort import solved
 
 from .report import Row, seconds
 from .timing import ROOT, bench_env, run_timed

@@ -16,8 +16,8 @@ import json
 import sys
 from pathlib import Path
 
-from autograder.build import strip_solutions
-from autograder.manifest import exercise
+from autograder.generation.build import strip_solutions
+from autograder.core.manifest import exercise
 
 from . import hand_tests
 from .timing import bench_env, run_timed

@@ -16,7 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from autograder.manifest import exercise
+from autograder.core.manifest import exercise
 
 from . import hand_tests
 from .nbgrader_course import BEGIN, END, split_solution

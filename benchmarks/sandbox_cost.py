@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.grading import all_slugs, grade_module
-from autograder.manifest import exercise
-from autograder.sample_cohort import solved
+from autograder.core.grading import all_slugs, grade_module
+from autograder.core.manifest import exercise
+from autograder.generation.sample_cohort import solved
 from autograder.sandbox import Limits, StudentModule, Zygote, process
 
 from .report import Row, seconds

@@ -16,7 +16,7 @@ from .report import Row, seconds
 from .timing import ROOT, bench_env, run_timed
 
 MAIN = [sys.executable, "-m", "autograder", "grade", "--help"]
-WORKER = [sys.executable, "-c", "from autograder.batch import all_slugs, checks_for\n"
+WORKER = [sys.executable, "-c", "from autograder.routes.batch import all_slugs, checks_for\n"
           "for slug in all_slugs(): checks_for(slug)"]
 ZYGOTE = [sys.executable, "-c", "from autograder.sandbox import Zygote\nZygote().close()"]
 PLOTTING = [sys.executable, "-c", "import matplotlib.figure, matplotlib.backends.backend_agg"]

@@ -95,7 +95,7 @@ def mistakes_passed(files: list[cohort.StudentFile], points: dict[tuple[str, str
 
 def full_marks() -> tuple[dict[str, float], dict[str, float]]:
     """Points of a perfect file per exercise: in the batch grader, and in the hand-written tests."""
-    from autograder.grading import max_points
+    from autograder.core.grading import max_points
 
     return ({slug: max_points(slug) for slug in hand_tests.SLUGS},
             {slug: float(len(hand_tests.TESTS[slug])) for slug in hand_tests.SLUGS})

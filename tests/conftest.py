@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder.grading import grade_module  # noqa: E402
+from autograder.core.grading import grade_module  # noqa: E402
 from autograder.sandbox import Zygote  # noqa: E402
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sample_cohort
+from autograder.generation import sample_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
 COHORT = ROOT / "examples" / "submissions"
@@ -223,7 +223,7 @@ def test_looping_and_memory_hungry_functions_cost_only_their_checks(tmp_path):
 
 
 def test_student_ids_cannot_drive_the_terminal():
-    from autograder.batch import printable
+    from autograder.routes.batch import printable
 
     assert printable("ann\x1b[2J\nrm") == "ann\\x1b[2J\\nrm"
     assert printable("José Ñúñez") == "José Ñúñez"

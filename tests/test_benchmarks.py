@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import grade_module
-from autograder.manifest import exercises
-from autograder.notebook_code import notebook_code
+from autograder.core.grading import grade_module
+from autograder.core.manifest import exercises
+from autograder.core.notebook_code import notebook_code
 from benchmarks import cohort, hand_tests, nbgrader_course, otter_course
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +103,7 @@ def test_the_first_graded_student_is_recognised_in_the_progress_lines(total, cap
     """Start-up is timed to the batch grader's first progress line, whatever the cohort's size."""
     import re
 
-    from autograder.batch import Progress
+    from autograder.routes.batch import Progress
     from benchmarks.throughput import FIRST_GRADED
 
     progress = Progress(total, "lines")

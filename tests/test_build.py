@@ -4,8 +4,8 @@ import ast
 
 import pytest
 
-from autograder import build
-from autograder.manifest import exercises
+from autograder.generation import build
+from autograder.core.manifest import exercises
 
 
 def test_generated_files_are_fresh():

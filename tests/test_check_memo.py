@@ -8,10 +8,10 @@ import importlib
 import numpy as np
 import pytest
 
-from autograder import check_memo
-from autograder.build import strip_solutions
-from autograder.manifest import exercise
-from autograder.sample_cohort import solved
+from autograder.core import check_memo
+from autograder.generation.build import strip_solutions
+from autograder.core.manifest import exercise
+from autograder.generation.sample_cohort import solved
 from autograder.sandbox.wire import FigureData, Unsupported
 from tests.variants import apply
 

@@ -10,9 +10,9 @@ import importlib
 
 import pytest
 
-from autograder.build import strip_solutions
-from autograder.grading import checks_for
-from autograder.manifest import exercise, exercises
+from autograder.generation.build import strip_solutions
+from autograder.core.grading import checks_for
+from autograder.core.manifest import exercise, exercises
 from tests.test_student_work import SAME_PRINT
 from tests.variants import apply
 

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.grading import grade_module
-from autograder.manifest import ROOT, exercise
+from autograder.core.grading import grade_module
+from autograder.core.manifest import ROOT, exercise
 from autograder.sandbox import Limits, StudentModule
 from autograder.sandbox import confine as confine_module
 from autograder.sandbox import isolation
@@ -478,7 +478,7 @@ def test_doctor_reports_every_layer():
 
 
 def test_grading_refuses_to_run_without_the_kernel_layers(monkeypatch, tmp_path, capsys):
-    from autograder import batch, cli
+    from autograder.routes import batch, cli
 
     missing = {"platform": "Linux 5.4 (test)", "landlock_abi": 0,
                "layers": {"landlock": [False, "not available"], "seccomp": [True, ""],
@@ -495,10 +495,10 @@ def test_grading_refuses_to_run_without_the_kernel_layers(monkeypatch, tmp_path,
 
 
 def test_audit_hook_only_is_recorded_in_every_report(tmp_path):
-    from autograder import batch, cli
-    from autograder.policy import Policy
-    from autograder.reports import results_json, summary_markdown
-    from autograder.student import grader_fingerprint
+    from autograder.routes import batch, cli
+    from autograder.core.policy import Policy
+    from autograder.routes.reports import results_json, summary_markdown
+    from autograder.core.student import grader_fingerprint
 
     argv = ["grade", str(tmp_path), "--out", str(tmp_path / "out"), "--isolation", "audit-hook-only"]
     options = batch.options_from(cli.parser(argv).parse_args(argv))
@@ -531,7 +531,7 @@ MISSING = {"platform": "Linux 5.4 (test)", "landlock_abi": 0,
 def test_gradescope_refuses_without_the_kernel_layers(monkeypatch, tmp_path):
     import json
 
-    from autograder import gradescope
+    from autograder.routes import gradescope
 
     monkeypatch.setattr(isolation, "_PROBED", MISSING)
     monkeypatch.setenv("AUTOGRADER_ROOT", str(tmp_path))
@@ -547,7 +547,7 @@ def test_gradescope_refuses_without_the_kernel_layers(monkeypatch, tmp_path):
 def test_nbgrader_cells_refuse_without_the_kernel_layers(monkeypatch, tmp_path):
     import importlib.util
 
-    from autograder import nbgrader_cells
+    from autograder.routes import nbgrader_cells
 
     monkeypatch.setattr(isolation, "_PROBED", MISSING)
     monkeypatch.delenv(isolation.ENVIRONMENT, raising=False)

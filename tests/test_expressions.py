@@ -8,11 +8,11 @@ import time
 import pytest
 import sympy as sp
 
-from autograder import equivalence
+from autograder.core import equivalence
 from autograder.checks.derivations import PROBLEM, SYMBOLS
-from autograder.expression_tree import MAX_NODES, Refused, build
+from autograder.core.expression_tree import MAX_NODES, Refused, build
 from autograder.sandbox.expression_wire import encode_expression
-from autograder.symbolic_checks import first_broken_step
+from autograder.core.symbolic_checks import first_broken_step
 from solutions import derivations as ref
 
 n, i, x, mu, sigma, sum_x, sum_x2 = ref.n, ref.i, ref.x, ref.mu, ref.sigma, ref.sum_x, ref.sum_x2
@@ -196,8 +196,8 @@ def hessian_at_mle():
 
 
 def test_hostile_expressions_from_the_sandbox_are_refused(grade_source, tmp_path, monkeypatch):
-    from autograder.build import strip_solutions
-    from autograder.manifest import exercise
+    from autograder.generation.build import strip_solutions
+    from autograder.core.manifest import exercise
 
     stub = strip_solutions(exercise("derivations").solution_path.read_text())
     source = stub.split("# ----")[0] + HOSTILE.replace("from derivations_stub import *\n", "")

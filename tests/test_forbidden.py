@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import sample_cohort
-from autograder.forbidden import MODULE, analyse
+from autograder.generation import sample_cohort
+from autograder.core.forbidden import MODULE, analyse
 
 HEADER = """
 import numpy as np

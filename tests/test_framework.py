@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder import dependencies, framework
-from autograder.framework import CheckResult, Tolerance, accept, mismatch
+from autograder.core import dependencies, framework
+from autograder.core.framework import CheckResult, Tolerance, accept, mismatch
 from tests.test_student_work import SAME_PRINT
 
 

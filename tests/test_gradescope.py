@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sample_cohort
-from autograder.gradescope import export_zip
+from autograder.generation import sample_cohort
+from autograder.routes.gradescope import export_zip
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,7 +26,7 @@ def bundle(tmp_path_factory):
 def test_zip_layout(bundle):
     with zipfile.ZipFile(bundle) as zf:
         names = set(zf.namelist())
-        assert {"setup.sh", "run_autograder", "requirements.txt", "autograder/grading.py",
+        assert {"setup.sh", "run_autograder", "requirements.txt", "autograder/core/grading.py",
                 "autograder/checks/gaussian_mle.py", "solutions/em_gmm.py"} <= names
         assert not any(n.startswith(("tests/", "examples/")) or "__pycache__" in n for n in names)
         assert stat.S_IMODE(zf.getinfo("run_autograder").external_attr >> 16) & 0o111

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import grade_module
-from autograder.manifest import ROOT, exercise
+from autograder.core.grading import grade_module
+from autograder.core.manifest import ROOT, exercise
 from autograder.sandbox import Limits
 from tests.variants import replace_body
 
@@ -339,8 +339,8 @@ def test_symlink_inside_the_submission_reaches_nothing(zygote, tmp_path):
 
 
 def test_grader_fault_is_flagged_not_blamed_on_the_student(zygote, tmp_path, monkeypatch):
-    from autograder import framework
-    from autograder.grading import checks_for
+    from autograder.core import framework
+    from autograder.core.grading import checks_for
 
     check = checks_for(SLUG)[0]  # also registers the exercise's checks when run alone
     # Its own name: the check memo keys outcomes by check, and a real check never changes mid-run.

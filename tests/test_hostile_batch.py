@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.manifest import SOURCE, exercise
+from autograder.core.manifest import SOURCE, exercise
 from tests.test_batch import grade
 
 EXERCISES = ("gaussian_mle", "mse_nll")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import notebooks, release
-from autograder.grading import grade_module
-from autograder.manifest import exercises
-from autograder.nbgrader_cells import submission_code
+from autograder.generation import notebooks, release
+from autograder.core.grading import grade_module
+from autograder.core.manifest import exercises
+from autograder.routes.nbgrader_cells import submission_code
 from tests.test_release import assert_reveals_nothing, released_course
 
 ASSIGNMENT = notebooks.ASSIGNMENT

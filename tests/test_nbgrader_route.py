@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import notebooks, release
-from autograder.manifest import exercises
-from autograder.nbgrader_preprocessors import TABLE_CSS
+from autograder.generation import notebooks, release
+from autograder.core.manifest import exercises
+from autograder.routes.nbgrader_preprocessors import TABLE_CSS
 from tests.test_nbgrader_roundtrip import _submit
 from tests.test_release import released_course
 
@@ -128,7 +128,7 @@ def _record(student: str, points: dict[str, tuple[float, float]]) -> dict:
 def _gradebook(tmp_path: Path, hidden: dict[str, float]) -> str:
     from nbgrader.api import Gradebook
 
-    from autograder.nbgrader_route import _alembic_on_path
+    from autograder.routes.nbgrader_route import _alembic_on_path
 
     _alembic_on_path()
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
@@ -146,7 +146,7 @@ def _gradebook(tmp_path: Path, hidden: dict[str, float]) -> str:
 def test_write_gradebook_sets_hidden_cells_and_keeps_manual_grades(tmp_path):
     from nbgrader.api import Gradebook
 
-    from autograder.nbgrader_route import write_gradebook
+    from autograder.routes.nbgrader_route import write_gradebook
 
     url = _gradebook(tmp_path, {"a": 2.0, "b": 1.0})
     with Gradebook(url) as gb:  # a grader's overrides, made before the trusted run
@@ -170,7 +170,7 @@ def test_write_gradebook_sets_hidden_cells_and_keeps_manual_grades(tmp_path):
 def test_write_gradebook_refuses_a_gradebook_older_than_the_checks(tmp_path):
     from nbgrader.api import Gradebook
 
-    from autograder.nbgrader_route import GradebookError, write_gradebook
+    from autograder.routes.nbgrader_route import GradebookError, write_gradebook
 
     url = _gradebook(tmp_path, {"a": 2.0, "gone": 1.0})
     with pytest.raises(GradebookError, match="hidden_b"):

@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from autograder import notebooks
-from autograder.build import solution_regions
-from autograder.grading import max_points
-from autograder.manifest import exercises
-from autograder.notebook_code import is_demo_cell, is_test_cell, notebook_code
+from autograder.generation import notebooks
+from autograder.generation.build import solution_regions
+from autograder.core.grading import max_points
+from autograder.core.manifest import exercises
+from autograder.core.notebook_code import is_demo_cell, is_test_cell, notebook_code
 
 
 def _cells(ex):

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from autograder.build import student_files
-from autograder.manifest import exercises
+from autograder.generation.build import student_files
+from autograder.core.manifest import exercises
 
 
 def _student_folder(tmp_path, with_reference: bool):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import notebooks, release
-from autograder.build import solution_regions, student_files
-from autograder.manifest import ROOT, exercises
+from autograder.generation import notebooks, release
+from autograder.generation.build import solution_regions, student_files
+from autograder.core.manifest import ROOT, exercises
 
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 #: What a course needs to generate, autograde and grade (copied into a scratch course).
@@ -124,8 +124,8 @@ def test_secrets_are_found_in_the_sources():
 def test_the_released_stubs_are_recognised_as_untouched():
     """Handed back untouched, each released file is the stub the batch grader passes over
     (``stubs.released_stubs``: the exact code, not only 'no function implemented')."""
-    from autograder.notebook_code import notebook_code
-    from autograder.stubs import _shape, released_stubs
+    from autograder.core.notebook_code import notebook_code
+    from autograder.generation.stubs import _shape, released_stubs
 
     _, bundle = released_course()
     for ex in exercises():

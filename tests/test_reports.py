@@ -6,9 +6,9 @@ import csv
 import re
 import io
 
-from autograder.reports import (feedback_html, feedback_markdown, grades_csv, results_json,
+from autograder.routes.reports import (feedback_html, feedback_markdown, grades_csv, results_json,
                                 summary_markdown, summary_png)
-from autograder.student import make_record, output_folder
+from autograder.core.student import make_record, output_folder
 
 
 def check(function, name, points, status="passed", message=""):
@@ -81,7 +81,7 @@ HOSTILE_ID = "ann\n# Full marks\x1b[2J\r\t\u202eexe.txt\x85"
 
 
 def test_control_characters_are_escaped_in_every_report():
-    from autograder.batch import printable
+    from autograder.routes.batch import printable
 
     rec = record(student=HOSTILE_ID, message="line one\nline two \x1b[31mred\u202e", output="a\x1b[2Jb\nc")
     rec["flags"] = ["kmeans: ignored kmeans\n.ipynb"]
@@ -106,7 +106,7 @@ def test_control_characters_are_escaped_in_every_report():
 
 
 def test_output_folders_are_distinct_and_free_of_controls(tmp_path):
-    from autograder.batch import output_folders
+    from autograder.routes.batch import output_folders
 
     folders = output_folders(tmp_path, ["ann\nx", "ann\\nx", "Bo", "bo", "grades.csv"])
     names = [f.name for f in folders.values()]
@@ -174,7 +174,7 @@ def test_summary_messages_are_never_cut_inside_a_word():
 
 
 def test_summary_figure_names_checks_by_title_and_has_a_bounded_height():
-    from autograder.reports import MAX_BARS, summary_figure
+    from autograder.routes.reports import MAX_BARS, summary_figure
 
     labels = [t.get_text() for t in summary_figure([record()]).axes[1].get_yticklabels()]
     assert labels == ["assign_clusters: Title of a", "update_centers: Title of b"]

@@ -15,9 +15,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import sample_cohort, student
-from autograder.gradescope import export_zip
-from autograder.policy import DEFAULT, Policy
+from autograder.generation import sample_cohort
+
+from autograder.core import student
+from autograder.routes.gradescope import export_zip
+from autograder.core.policy import DEFAULT, Policy
 from tests.test_gradescope import run_in_fake_gradescope
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +67,7 @@ def test_every_route_gives_the_same_record(tmp_path):
     # nbgrader: the process the first hidden cell of each notebook starts.
     routes["nbgrader cells"] = {}
     for slug in COMPARED:
-        cells = subprocess.run([sys.executable, "-m", "autograder.nbgrader_cells",
+        cells = subprocess.run([sys.executable, "-m", "autograder.routes.nbgrader_cells",
                                 str(folder / f"{slug}.ipynb"), "--slug", slug],
                                cwd=ROOT, capture_output=True, text=True, timeout=900)
         assert cells.returncode == 0, cells.stderr
@@ -83,8 +85,8 @@ def test_every_route_gives_the_same_record(tmp_path):
 
 def test_fingerprint_covers_the_whole_grader():
     files = {str(p.relative_to(ROOT)) for p in student.grader_files()}
-    for needed in ("autograder/notebook_code.py", "autograder/policy.py", "autograder/exercises.toml",
-                   "autograder/submissions.py", "autograder/grading.py", "autograder/checks/em_gmm.py",
+    for needed in ("autograder/core/notebook_code.py", "autograder/core/policy.py", "autograder/exercises.toml",
+                   "autograder/core/submissions.py", "autograder/core/grading.py", "autograder/checks/em_gmm.py",
                    "autograder/sandbox/process.py", "solutions/kmeans.py"):
         assert needed in files, f"a change to {needed} would not re-grade cached students"
 

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from autograder.submissions import (SubmissionsError, extract_zip, find_cohort, notebook_code,
+from autograder.core.submissions import (SubmissionsError, extract_zip, find_cohort, notebook_code,
                                     prepare)
 
 SLUGS = ["gaussian_mle", "mse_nll", "em_gmm", "kmeans"]
@@ -174,7 +174,7 @@ def test_zip_path_traversal_rejects_that_student_only(tmp_path):
 
 
 def test_zip_whose_declared_total_is_absurd_is_refused(tmp_path, monkeypatch):
-    import autograder.submissions as submissions
+    import autograder.core.submissions as submissions
 
     monkeypatch.setattr(submissions, "MAX_ZIP_TOTAL_BYTES", 1000)
     archive = make_zip(tmp_path / "c.zip", {"a/kmeans.py": "x" * 600, "b/kmeans.py": "y" * 600})
@@ -183,7 +183,7 @@ def test_zip_whose_declared_total_is_absurd_is_refused(tmp_path, monkeypatch):
 
 
 def test_oversized_entry_is_skipped_and_costs_its_exercise(tmp_path, monkeypatch):
-    import autograder.submissions as submissions
+    import autograder.core.submissions as submissions
 
     monkeypatch.setattr(submissions, "MAX_ZIP_ENTRY_BYTES", 100)
     archive = make_zip(tmp_path / "c.zip", {"a/kmeans.py": "x = 1\n" * 50, "a/em_gmm.py": "y = 1\n"})
@@ -228,7 +228,7 @@ def test_nfd_folder_name_alone_becomes_its_nfc_id(tmp_path):
 
 
 def test_student_whose_zip_entries_were_all_refused_still_has_a_submission(tmp_path):
-    from autograder.student import NO_GRADABLE_FILE, make_record
+    from autograder.core.student import NO_GRADABLE_FILE, make_record
 
     archive = make_zip(tmp_path / "c.zip", {
         "ann/kmeans.py": "x = 1\n",
@@ -253,7 +253,7 @@ def test_student_whose_zip_entries_were_all_refused_still_has_a_submission(tmp_p
 # --------------------------------------------------------------------------
 
 def test_untouched_stub_beside_a_completed_notebook_grades_the_notebook(tmp_path):
-    from autograder import sample_cohort
+    from autograder.generation import sample_cohort
 
     student = tmp_path / "c" / "bea"
     for slug in SLUGS:  # the released bundle: every stub, every notebook completed
@@ -266,13 +266,13 @@ def test_untouched_stub_beside_a_completed_notebook_grades_the_notebook(tmp_path
 
 
 def test_completed_module_beside_the_untouched_released_notebook_grades_the_module(tmp_path):
-    from autograder import sample_cohort
-    from autograder.stubs import ASSIGNMENT
-    from autograder.manifest import SOURCE
+    from autograder.generation import sample_cohort
+    from autograder.generation.stubs import ASSIGNMENT
+    from autograder.core.manifest import SOURCE
 
     student = tmp_path / "c" / "cy"
     released = json.loads((SOURCE / ASSIGNMENT / "kmeans.ipynb").read_text())
-    from autograder.build import strip_solutions
+    from autograder.generation.build import strip_solutions
     for cell in released["cells"]:
         cell["source"] = strip_solutions("".join(cell["source"]))
     write(student / "kmeans.ipynb", json.dumps(released))
@@ -283,7 +283,7 @@ def test_completed_module_beside_the_untouched_released_notebook_grades_the_modu
 
 
 def test_both_files_edited_grades_the_module_and_says_so(tmp_path):
-    from autograder import sample_cohort
+    from autograder.generation import sample_cohort
 
     student = tmp_path / "c" / "di"
     write(student / "kmeans.py", sample_cohort.solved("kmeans"))
@@ -296,8 +296,8 @@ def test_both_files_edited_grades_the_module_and_says_so(tmp_path):
 
 
 def test_what_counts_as_an_untouched_stub():
-    from autograder import sample_cohort
-    from autograder.stubs import implemented_functions, is_untouched_stub
+    from autograder.generation import sample_cohort
+    from autograder.generation.stubs import implemented_functions, is_untouched_stub
 
     stub = sample_cohort.stub("gaussian_mle")
     assert is_untouched_stub(stub, "gaussian_mle")

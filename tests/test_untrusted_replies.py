@@ -19,8 +19,8 @@ import tracemalloc
 
 import pytest
 
-from autograder import sample_cohort
-from autograder.grading import grade_module
+from autograder.generation import sample_cohort
+from autograder.core.grading import grade_module
 from autograder.sandbox import Limits, wire
 
 SLUG = "kmeans"
@@ -247,7 +247,7 @@ def test_in_a_batch_each_attack_costs_only_its_own_call(tmp_path):
     import subprocess
     import sys
 
-    from autograder.manifest import ROOT
+    from autograder.core.manifest import ROOT
 
     students = {
         "honest": sample_cohort.solved(SLUG),

@@ -17,9 +17,9 @@ import sympy as sp
 
 from solutions import derivations as ref
 
-from ..equivalence import Domain, numerically_equal, register_statistics, show
-from ..framework import CheckFailed, call_text, check
-from ..symbolic_checks import (Problem, as_expression, as_expressions, expect_equivalent, expect_names,
+from ..core.equivalence import Domain, numerically_equal, register_statistics, show
+from ..core.framework import CheckFailed, call_text, check
+from ..core.symbolic_checks import (Problem, as_expression, as_expressions, expect_equivalent, expect_names,
                                first_broken_step, used_names)
 
 n, i, x, mu, sigma = ref.n, ref.i, ref.x, ref.mu, ref.sigma

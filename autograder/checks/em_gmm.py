@@ -15,7 +15,7 @@ from scipy.special import logsumexp
 
 from solutions import em_gmm as ref
 
-from ..framework import (FLOAT32_RTOL, CheckFailed, Tolerance, accept, as_array, as_dict, as_float,
+from ..core.framework import (FLOAT32_RTOL, CheckFailed, Tolerance, accept, as_array, as_dict, as_float,
                          call_text, check, expect_close, fmt, mismatch, rng)
 from ..sandbox.wire import FigureData
 

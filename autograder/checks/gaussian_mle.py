@@ -10,7 +10,7 @@ from scipy.special import logsumexp
 
 from solutions import gaussian_mle as ref
 
-from ..framework import (CheckFailed, Tolerance, as_float, as_floats, call_text, check, expect_close, fmt,
+from ..core.framework import (CheckFailed, Tolerance, as_float, as_floats, call_text, check, expect_close, fmt,
                          optimiser_tolerance, rng)
 
 # Closed forms are a handful of floating-point operations: 1e-9 relative

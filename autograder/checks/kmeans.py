@@ -12,7 +12,7 @@ import numpy as np
 
 from solutions import kmeans as ref
 
-from ..framework import (CheckFailed, Tolerance, as_array, as_dict, call_text, check, expect_close, fmt,
+from ..core.framework import (CheckFailed, Tolerance, as_array, as_dict, call_text, check, expect_close, fmt,
                          returned, rng)
 
 # A center is a mean of n values. Its rounding error is at most about

@@ -11,7 +11,7 @@ import numpy as np
 
 from solutions import mse_nll as ref
 
-from ..framework import (
+from ..core.framework import (
     CheckFailed,
     ForbiddenRoutine,
     NotImplementedYet,

@@ -2,7 +2,7 @@
 
 This file is the only grading code the notebook's kernel imports, and it holds
 no check: the kernel also holds the student's code. The first hidden cell of a
-notebook asks a separate grading process (``python -m autograder.nbgrader_cells``)
+notebook asks a separate grading process (``python -m autograder.routes.nbgrader_cells``)
 to grade the notebook file through the sandbox, exactly as the batch grader
 would; later cells read the cached result. nbgrader's config puts this folder,
 and only this folder, on the kernel's path.
@@ -34,7 +34,7 @@ def _grade(slug):
         raise HiddenCheckFailed(f"Hidden checks need the notebook {slug}.ipynb in this folder; it is missing.")
     key = (str(notebook), notebook.stat().st_mtime_ns)
     if key not in _results:
-        command = [sys.executable, "-m", "autograder.nbgrader_cells", str(notebook), "--slug", slug]
+        command = [sys.executable, "-m", "autograder.routes.nbgrader_cells", str(notebook), "--slug", slug]
         process = subprocess.run(command, cwd=COURSE_ROOT, capture_output=True, text=True,
                                  timeout=GRADING_TIMEOUT)
         try:

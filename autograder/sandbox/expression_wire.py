@@ -11,7 +11,7 @@ lists instead, ``[head, child, ...]``:
                               Sum, Tuple, Indexed, Idx, Derivative ... as found
 
 The child writes whatever class names it meets and caps only the size; the
-grading process (``autograder.expression_tree``) validates the tree again and
+grading process (``autograder.core.expression_tree``) validates the tree again and
 rebuilds it from an allow-list, never trusting what the child sent.
 It imports nothing: the child only reaches for SymPy if the student imported it.
 """
@@ -75,7 +75,7 @@ def _tree(expr, budget, depth):
 class ExpressionTree:
     """What the grading process receives for a SymPy object: the plain tree, unbuilt.
 
-    ``autograder.expression_tree.build`` validates it and rebuilds the expression.
+    ``autograder.core.expression_tree.build`` validates it and rebuilds the expression.
     """
 
     def __init__(self, tree):

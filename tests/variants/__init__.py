@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from autograder.manifest import exercise
+from autograder.core.manifest import exercise
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 from .manifest import forbidden_routines
-from .sandbox import Limits
-from .sandbox.isolation import KERNEL, from_environment
+from ..sandbox import Limits
+from ..sandbox.isolation import KERNEL, from_environment
 
 
 @dataclass(frozen=True)

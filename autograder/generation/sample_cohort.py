@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 from .build import BEGIN_SOLUTION, END_SOLUTION, strip_solutions
-from .manifest import ROOT, exercise, exercises
+from ..core.manifest import ROOT, exercise, exercises
 
 COHORT = ROOT / "examples" / "submissions"
 

@@ -21,7 +21,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-from .manifest import ASSIGNMENTS, PUBLIC_TESTS, exercises
+from ..core.manifest import ASSIGNMENTS, PUBLIC_TESTS, exercises
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
@@ -128,8 +128,8 @@ def build() -> list[Path]:
 def _extra_builders():
     """Builders of other generated artefacts (the notebooks, the sample cohort), once they exist."""
     builders = []
-    if importlib.util.find_spec("autograder.notebooks") is not None:
-        builders.append(importlib.import_module("autograder.notebooks").build_notebooks)
-    if importlib.util.find_spec("autograder.sample_cohort") is not None:
-        builders.append(importlib.import_module("autograder.sample_cohort").write_sample_cohort)
+    if importlib.util.find_spec("autograder.generation.notebooks") is not None:
+        builders.append(importlib.import_module("autograder.generation.notebooks").build_notebooks)
+    if importlib.util.find_spec("autograder.generation.sample_cohort") is not None:
+        builders.append(importlib.import_module("autograder.generation.sample_cohort").write_sample_cohort)
     return builders

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent.parent
+ROOT = PACKAGE.parent
 SOLUTIONS = ROOT / "solutions"
 ASSIGNMENTS = ROOT / "assignments"
 SOURCE = ROOT / "source"
-PUBLIC_TESTS = Path(__file__).resolve().parent / "public"
+PUBLIC_TESTS = PACKAGE / "public"
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Exercise:
 
 @cache
 def _manifest() -> dict:
-    return tomllib.loads((Path(__file__).parent / "exercises.toml").read_text())
+    return tomllib.loads((PACKAGE / "exercises.toml").read_text())
 
 
 @cache

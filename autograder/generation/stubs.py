@@ -16,8 +16,8 @@ import json
 from functools import cache
 
 from .build import strip_solutions
-from .manifest import SOURCE, exercise
-from .notebook_code import NotebookError, notebook_code
+from ..core.manifest import SOURCE, exercise
+from ..core.notebook_code import NotebookError, notebook_code
 
 #: The assignment folder of the nbgrader source notebooks (``notebooks.ASSIGNMENT``).
 ASSIGNMENT = "mle_em"

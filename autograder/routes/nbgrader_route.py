@@ -23,9 +23,9 @@ import sys
 from pathlib import Path
 
 from . import batch
-from .notebooks import HIDDEN_GRADE_PREFIX, hidden_grade_id
-from .sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, require
-from .submissions import Cohort, Submission, find_student_files
+from ..generation.notebooks import HIDDEN_GRADE_PREFIX, hidden_grade_id
+from ..sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, require
+from ..core.submissions import Cohort, Submission, find_student_files
 
 
 class GradebookError(RuntimeError):
@@ -143,7 +143,7 @@ def _check_cells_match(cells: dict[str, dict], records: list[dict]) -> None:
 
 
 def run(args) -> int:
-    from .grading import all_slugs
+    from ..core.grading import all_slugs
 
     course = args.course_root.resolve()
     out = args.out or course / "batch-graded" / args.assignment

@@ -24,15 +24,15 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .escaping import escape_controls
-from .grading import all_slugs, checks_for
+from ..core.escaping import escape_controls
+from ..core.grading import all_slugs, checks_for
 from .reports import fmt_points, grades_csv, write_student_reports, write_summary
-from .policy import DEFAULT as DEFAULT_POLICY
-from .policy import Policy
-from .sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, describe, require
-from .student import (RECORD, ZygoteKeeper, failed_record, grade_student, grader_fingerprint,
+from ..core.policy import DEFAULT as DEFAULT_POLICY
+from ..core.policy import Policy
+from ..sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, describe, require
+from ..core.student import (RECORD, ZygoteKeeper, failed_record, grade_student, grader_fingerprint,
                       output_folder, read_record, write_atomic)
-from .submissions import Cohort, Submission, SubmissionsError, find_cohort
+from ..core.submissions import Cohort, Submission, SubmissionsError, find_cohort
 
 DEFAULT_TIMEOUT = DEFAULT_POLICY.call_timeout
 DEFAULT_BUDGET = DEFAULT_POLICY.budget

@@ -23,7 +23,7 @@ from .grading import ExerciseResult, all_slugs, checks_for, grade_module
 from .manifest import ROOT, exercise
 from .policy import DEFAULT as DEFAULT_POLICY
 from .policy import Policy
-from .sandbox import SandboxError, Zygote
+from ..sandbox import SandboxError, Zygote
 from .submissions import PreparedFile, Submission, prepare
 
 RECORD = "record.json"
@@ -66,7 +66,7 @@ def read_record(folder: Path) -> dict | None:
 def grader_files() -> list[Path]:
     """Every file that can change a grade: the whole grader package (checks, sandbox,
     extraction, policy, exercises.toml) and the references."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     files = [p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     files += [p for p in (ROOT / "solutions").rglob("*.py") if "__pycache__" not in p.parts]
     return sorted(files)

@@ -1,6 +1,6 @@
 """The grading process behind the notebooks' hidden test cells.
 
-    python -m autograder.nbgrader_cells NOTEBOOK --slug SLUG
+    python -m autograder.routes.nbgrader_cells NOTEBOOK --slug SLUG
 
 grades the notebook exactly as the batch grader does (``student.grade_exercise``:
 the same file checks, code extraction, policy, sandbox and checks) and prints
@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .notebook_code import notebook_code
+from ..core.notebook_code import notebook_code
 
 
 def submission_code(notebook: Path) -> str:
@@ -36,11 +36,11 @@ def grade_notebook(notebook: Path, slug: str, keeper=None) -> dict:
     autograder grade``. The student's other exercise files in the notebook's folder are
     its siblings, as in batch.
     """
-    from .grading import all_slugs
-    from .policy import exported
-    from .sandbox.isolation import IsolationUnavailable, require
-    from .student import ZygoteKeeper, grade_exercise
-    from .submissions import find_student_files
+    from ..core.grading import all_slugs
+    from ..core.policy import exported
+    from ..sandbox.isolation import IsolationUnavailable, require
+    from ..core.student import ZygoteKeeper, grade_exercise
+    from ..core.submissions import find_student_files
 
     try:
         policy = exported()
@@ -66,7 +66,7 @@ def grade_notebook(notebook: Path, slug: str, keeper=None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.nbgrader_cells", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m autograder.routes.nbgrader_cells", description=__doc__)
     parser.add_argument("notebook", type=Path)
     parser.add_argument("--slug", required=True, help="the exercise the notebook answers")
     args = parser.parse_args(argv)

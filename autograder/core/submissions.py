@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .notebook_code import NotebookError, notebook_code
-from .stubs import is_untouched_stub
+from ..generation.stubs import is_untouched_stub
 
 #: Folders that are never students (OS and Jupyter litter).
 IGNORED_NAMES = {"__MACOSX", ".ipynb_checkpoints", "__pycache__", ".git"}

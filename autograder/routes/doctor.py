@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .sandbox import isolation
+from ..sandbox import isolation
 
 LABELS = {
     "landlock": "Landlock",

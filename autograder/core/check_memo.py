@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .sandbox.expression_wire import ExpressionTree
-from .sandbox.wire import FigureData, Unsupported
+from ..sandbox.expression_wire import ExpressionTree
+from ..sandbox.wire import FigureData, Unsupported
 
 #: Nodes a check may keep, and bytes of call arguments the whole worker may keep.
 MAX_NODES_PER_CHECK = 512

@@ -17,9 +17,9 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
-from .dependencies import blamed_on
-from .escaping import block_text, escape_controls
-from .student import write_atomic
+from ..core.dependencies import blamed_on
+from ..core.escaping import block_text, escape_controls
+from ..core.student import write_atomic
 
 MAX_MESSAGE_LINES = 15
 MAX_MESSAGE_CHARS = 2000
@@ -437,7 +437,7 @@ def summary_markdown(records: list[dict], slugs: list[str], folders: dict[str, s
 
 def _isolation_line(records: list[dict]) -> str:
     """What protected the run: a grade given without the kernel layers is flagged in bold."""
-    from .sandbox.isolation import AUDIT_HOOK_ONLY, describe
+    from ..sandbox.isolation import AUDIT_HOOK_ONLY, describe
 
     kinds = sorted({r.get("isolation", "kernel") for r in records})
     return "; ".join(f"**{describe(k)}**" if k == AUDIT_HOOK_ONLY else describe(k) for k in kinds)

@@ -20,7 +20,7 @@ from . import equivalence
 from .equivalence import Domain, numerically_equal, show
 from .expression_tree import Refused, build
 from .framework import CheckFailed, fmt, returned
-from .sandbox.expression_wire import ExpressionTree
+from ..sandbox.expression_wire import ExpressionTree
 
 
 @dataclass

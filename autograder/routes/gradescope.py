@@ -6,7 +6,7 @@ The zip holds ``setup.sh`` (builds a virtual environment with the grading
 dependencies), ``run_autograder`` (grades ``/autograder/submission`` into
 ``/autograder/results/results.json``), ``requirements.txt``, the
 ``autograder`` package and ``solutions/``. In the container this module runs
-as ``python -m autograder.gradescope`` and grades under the same policy as
+as ``python -m autograder.routes.gradescope`` and grades under the same policy as
 the batch grader (``policy.py``); ``AUTOGRADER_ROOT`` moves the root away
 from ``/autograder`` (to test the zip on a laptop) and ``AUTOGRADER_PYTHON``
 picks an existing interpreter instead of the one ``setup.sh`` builds. The
@@ -25,7 +25,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-from .manifest import ROOT
+from ..core.manifest import ROOT
 
 #: Dependencies of grading (not of the notebooks or the test suite).
 GRADING_PACKAGES = ("numpy", "scipy", "matplotlib", "sympy")
@@ -52,7 +52,7 @@ SOURCE="$ROOT/source"
 PYTHON="${AUTOGRADER_PYTHON:-$SOURCE/.venv/bin/python}"
 export AUTOGRADER_ROOT="$ROOT" MPLBACKEND=Agg AUTOGRADER_ISOLATION="${AUTOGRADER_ISOLATION:-%(isolation)s}"
 cd "$SOURCE"
-exec "$PYTHON" -m autograder.gradescope
+exec "$PYTHON" -m autograder.routes.gradescope
 """
 
 
@@ -116,13 +116,13 @@ def grade_in_container(root: Path) -> dict:
     Writes ``results/results.json`` for Gradescope and, beside it, the record every
     route produces (``results/record.json``: Gradescope ignores it, a test compares it).
     """
-    from .grading import all_slugs
+    from ..core.grading import all_slugs
     from .reports import results_json
-    from .student import ZygoteKeeper, grade_student, write_atomic
-    from .submissions import find_student_files
+    from ..core.student import ZygoteKeeper, grade_student, write_atomic
+    from ..core.submissions import find_student_files
 
-    from .policy import exported
-    from .sandbox.isolation import require
+    from ..core.policy import exported
+    from ..sandbox.isolation import require
 
     policy = exported()
     require(policy.isolation)  # fail closed: IsolationUnavailable says why and how to proceed

@@ -23,7 +23,7 @@ from .framework import CheckFailed, CheckResult, ForbiddenRoutine, NotImplemente
 from .manifest import exercise as find_exercise
 from .manifest import exercises
 from .policy import DEFAULT as DEFAULT_POLICY
-from .sandbox import Limits, Reply, StudentModule, Zygote
+from ..sandbox import Limits, Reply, StudentModule, Zygote
 
 
 def checks_for(slug: str) -> list[framework.Check]:

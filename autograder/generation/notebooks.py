@@ -33,11 +33,11 @@ from pathlib import Path
 import nbformat
 
 from .build import BEGIN_SOLUTION, END_SOLUTION, strip_solutions
-from .manifest import ROOT, SOURCE, Exercise, exercises
-from .notebook_code import DEMO_TAG
+from ..core.manifest import ROOT, SOURCE, Exercise, exercises
+from ..core.notebook_code import DEMO_TAG
 
 ASSIGNMENT = "mle_em"
-NARRATIVE = Path(__file__).resolve().parent / "narrative"
+NARRATIVE = Path(__file__).resolve().parent.parent / "narrative"
 SUPPORT_MODULE = "lesson_support.py"
 #: Where nbgrader's config points the kernel for the one-line hidden cells.
 KERNEL_HOOK = "mle_em_hidden"
@@ -276,7 +276,7 @@ def _test_call(node: ast.FunctionDef) -> str | None:
 def hidden_checks(ex: Exercise) -> list:
     if importlib.util.find_spec(f"autograder.checks.{ex.slug}") is None:
         return []
-    from .grading import checks_for
+    from ..core.grading import checks_for
 
     return checks_for(ex.slug)
 

@@ -19,7 +19,7 @@ import sys
 
 
 def _build(args) -> int:
-    from . import build
+    from ..generation import build
 
     if args.check:
         stale = build.stale_files()
@@ -37,11 +37,11 @@ def _build(args) -> int:
 # Each verb lives in its own module, which adds its arguments and runs it:
 # ``add_arguments(parser)`` and ``run(args) -> int``.
 VERB_MODULES = {
-    "grade": "autograder.batch",
-    "release": "autograder.release",
-    "export": "autograder.gradescope",
-    "doctor": "autograder.doctor",
-    "nbgrader-grade": "autograder.nbgrader_route",
+    "grade": "autograder.routes.batch",
+    "release": "autograder.generation.release",
+    "export": "autograder.routes.gradescope",
+    "doctor": "autograder.routes.doctor",
+    "nbgrader-grade": "autograder.routes.nbgrader_route",
 }
 
 
