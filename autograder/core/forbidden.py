@@ -20,6 +20,7 @@ left alone: ``np.linalg.norm``, a variable named ``fit``,
 from __future__ import annotations
 
 import ast
+import functools
 
 from .manifest import forbidden_routines
 
@@ -235,9 +236,16 @@ def analyse(source: str, siblings: dict[str, str] | None = None) -> dict[str, li
     siblings = siblings or {}
     sibling_uses: dict[str, list[str]] = {}
     for name, text in siblings.items():
-        for function, routines in _analyse_one(text, set(), {}).items():
-            sibling_uses[f"{name}.{function}"] = routines
+        for function, routines in _analyse_alone(text).items():
+            sibling_uses[f"{name}.{function}"] = list(routines)
     return _analyse_one(source, set(siblings), sibling_uses)
+
+
+@functools.lru_cache(maxsize=64)
+def _analyse_alone(source: str) -> dict[str, tuple[str, ...]]:
+    """A sibling's analysis on its own: the same file is a sibling of each of the student's
+    other exercises, so it is parsed once per student, not once per exercise."""
+    return {name: tuple(routines) for name, routines in _analyse_one(source, set(), {}).items()}
 
 
 def _analyse_one(source: str, siblings: set[str], sibling_uses: dict[str, list[str]]) -> dict[str, list[str]]:

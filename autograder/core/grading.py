@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import check_memo, dependencies, forbidden, framework
+from . import check_memo, dependencies, forbidden, framework, reference_memo
 from .framework import CheckFailed, CheckResult, ForbiddenRoutine, NotImplementedYet, Student
 from .manifest import exercise as find_exercise
 from .manifest import exercises
@@ -29,6 +29,7 @@ from ..sandbox import Limits, Reply, StudentModule, Zygote
 def checks_for(slug: str) -> list[framework.Check]:
     """The registered checks of an exercise, in the order they are written."""
     importlib.import_module(f"autograder.checks.{slug}")
+    reference_memo.install()
     return list(framework.REGISTRY.get(slug, []))
 
 

@@ -13,7 +13,9 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from .grading import ExerciseResult, all_slugs, checks_for, grade_module
 from .manifest import ROOT, exercise
 from .policy import DEFAULT as DEFAULT_POLICY
 from .policy import Policy
-from ..sandbox import SandboxError, Zygote
+from ..sandbox import AttachedZygote, SandboxError, Zygote
 from .submissions import PreparedFile, Submission, prepare
 
 RECORD = "record.json"
@@ -104,14 +106,44 @@ def _grader_error(slug: str, exc: BaseException) -> ExerciseResult:
 
 
 class ZygoteKeeper:
-    """One warm sandbox, restarted if it dies (a grader fault, never the student's)."""
+    """One warm sandbox, restarted if it dies (a grader fault, never the student's).
 
-    def __init__(self) -> None:
+    ``shared``: a line to the run's zygote (``AttachedZygote``: a pool worker's); the
+    keeper starts a zygote of its own only when that line fails.
+    """
+
+    def __init__(self, shared: socket.socket | None = None) -> None:
         self.zygote: Zygote | None = None
+        self._shared = shared
+        self._starting: threading.Thread | None = None
+
+    def start_in_background(self) -> None:
+        """Get the zygote ready in a thread: it starts while this process imports the checks."""
+        self._starting = threading.Thread(target=self._try_get, daemon=True)
+        self._starting.start()
+
+    def _try_get(self) -> None:
+        try:
+            self._get()
+        except Exception:  # the first get() tries again and reports it
+            pass
 
     def get(self) -> Zygote:
-        if self.zygote is None or self.zygote.process.poll() is not None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        return self._get()
+
+    def _get(self) -> Zygote:
+        if self.zygote is None or not self.zygote.alive():
             self.close()
+            shared, self._shared = self._shared, None
+            if shared is not None:
+                try:
+                    self.zygote = AttachedZygote(shared)
+                    return self.zygote
+                except SandboxError:
+                    pass
             self.zygote = Zygote()
         return self.zygote
 

@@ -16,6 +16,7 @@ import multiprocessing
 import multiprocessing.util
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -29,6 +30,7 @@ from ..core.grading import all_slugs, checks_for
 from .reports import fmt_points, grades_csv, write_student_reports, write_summary
 from ..core.policy import DEFAULT as DEFAULT_POLICY
 from ..core.policy import Policy
+from ..sandbox import Zygote
 from ..sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, describe, require
 from ..core.student import (RECORD, ZygoteKeeper, failed_record, grade_student, grader_fingerprint,
                       output_folder, read_record, write_atomic)
@@ -73,38 +75,99 @@ def options_from(args) -> dict:
 # --------------------------------------------------------------------------
 
 _KEEPER: ZygoteKeeper | None = None
-_STARTING: threading.Thread | None = None
 
 
-def _start_worker() -> None:
-    """Start this worker's zygote, and import the checks while it imports the scientific stack.
+class SharedZygote:
+    """The run's one zygote, started in the main process while the workers start; each worker
+    gets a line to it (``lines``), so a run imports the scientific stack once, not once per worker.
 
-    The zygote is a separate process: started from a thread, its start-up runs
-    in parallel with the worker's own imports instead of after them.
+    Started in a thread: nothing waits for it but the workers' first students. A worker whose
+    line fails (this zygote could not start, or died) starts a zygote of its own.
     """
-    global _KEEPER, _STARTING
-    _KEEPER = ZygoteKeeper()
-    _STARTING = threading.Thread(target=_start_zygote, args=(_KEEPER,), daemon=True)
-    _STARTING.start()
+
+    def __init__(self) -> None:
+        self.zygote: Zygote | None = None
+        self._lock = threading.Lock()
+        self._started = False
+        self._waiting: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._start, daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            zygote = Zygote()
+        except Exception:  # the workers see their lines close and start their own
+            zygote = None
+        with self._lock:
+            self.zygote, self._started = zygote, True
+            waiting, self._waiting = self._waiting, []
+        for end in waiting:
+            self._attach(end)
+
+    def _attach(self, end: socket.socket) -> None:
+        try:
+            if self.zygote is not None:
+                self.zygote.attach(end)
+        except OSError:
+            pass
+        finally:
+            end.close()  # the zygote holds its own copy now; without one the worker reads EOF
+
+    def lines(self, count: int) -> list[socket.socket]:
+        """``count`` control sockets for workers, each answered by this zygote once it is ready."""
+        ours = []
+        for _ in range(count):
+            worker_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            ours.append(worker_end)
+            with self._lock:
+                if not self._started:
+                    self._waiting.append(zygote_end)
+                    continue
+            self._attach(zygote_end)
+        return ours
+
+    def close(self) -> None:
+        self._thread.join()
+        if self.zygote is not None:
+            self.zygote.close()
+
+
+def _start_worker(lines: list[socket.socket] = (), taken=None) -> None:
+    """Take this worker's line to the run's zygote, then import the checks while it gets ready.
+
+    ``taken`` counts the lines workers have taken (shared memory): each worker its own.
+    """
+    global _KEEPER
+    mine = None
+    if taken is not None:
+        with taken.get_lock():
+            index, taken.value = taken.value, taken.value + 1
+        for number, line in enumerate(lines):
+            if number == index:
+                mine = line
+            else:
+                line.close()
+    _KEEPER = ZygoteKeeper(mine)
+    _KEEPER.start_in_background()
     # Pool workers leave through multiprocessing's exit path, which runs these (not atexit).
     multiprocessing.util.Finalize(_KEEPER, _KEEPER.close, exitpriority=10)
     for slug in all_slugs():
         checks_for(slug)
 
 
-def _start_zygote(keeper: ZygoteKeeper) -> None:
-    try:
-        keeper.get()
-    except Exception:  # the first student's keeper.get() tries again and reports it
-        pass
+def pool_context():
+    """Workers forked from a server that imported the grader and the checks once (``forkserver``):
+    each worker starts warm instead of importing them again. ``spawn`` where there is none."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__, *(f"autograder.checks.{slug}" for slug in all_slugs())])
+    return context
 
 
 def grade_and_write(submission: Submission, folder: Path, options: dict, grader: str) -> dict:
     """Grade one student and write their reports, then their record (the commit point)."""
-    global _KEEPER, _STARTING
-    if _STARTING is not None:
-        _STARTING.join()
-        _STARTING = None
+    global _KEEPER
     if _KEEPER is None:
         _KEEPER = ZygoteKeeper()
     record = grade_student(submission, _KEEPER, slugs=options["slugs"],
@@ -244,39 +307,50 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
     done: dict[str, dict] = {}
     attempts: dict[str, int] = {}
     pending = list(todo)
-    while pending:
-        failed: list[tuple[Submission, str]] = []
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=context,
-                                 initializer=_start_worker) as pool:
-            futures = {pool.submit(grade_and_write, s, folders[s.student], options, grader): s
-                       for s in pending}
-            if not attempts:  # the summary's plotting imports, while the workers grade
-                threading.Thread(target=_import_plotting, daemon=True).start()
-            for future in as_completed(futures):
-                submission = futures[future]
-                try:
-                    record = future.result()
-                except BrokenProcessPool as exc:
-                    failed.append((submission, f"the grading process stopped ({exc})"))
-                    continue
-                except Exception as exc:
-                    failed.append((submission, f"{type(exc).__name__}: {exc}"))
-                    continue
-                done[submission.student] = record
-                progress.update(record)
-        pending = []
-        for submission, reason in failed:
-            attempts[submission.student] = attempts.get(submission.student, 0) + 1
-            if attempts[submission.student] < 2:
-                pending.append(submission)
-            else:
-                record = failed_record(submission, options["slugs"], reason, grader)
-                record["isolation"] = options["policy"]["isolation"]
-                commit(folders[submission.student], record)
-                done[submission.student] = record
-                progress.update(record)
-        jobs = 1  # retry the survivors one at a time: a crash then hurts no one else
+    if pending:  # the summary's plotting imports, while the workers grade
+        threading.Thread(target=_import_plotting, daemon=True).start()
+    shared = SharedZygote() if pending else None
+    context = pool_context()
+    try:
+        while pending:
+            failed: list[tuple[Submission, str]] = []
+            workers = min(jobs, len(pending))
+            lines = shared.lines(workers)
+            try:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                         initargs=(lines, context.Value("i", 0))) as pool:
+                    futures = {pool.submit(grade_and_write, s, folders[s.student], options, grader): s
+                               for s in pending}
+                    for future in as_completed(futures):
+                        submission = futures[future]
+                        try:
+                            record = future.result()
+                        except BrokenProcessPool as exc:
+                            failed.append((submission, f"the grading process stopped ({exc})"))
+                            continue
+                        except Exception as exc:
+                            failed.append((submission, f"{type(exc).__name__}: {exc}"))
+                            continue
+                        done[submission.student] = record
+                        progress.update(record)
+            finally:
+                for line in lines:
+                    line.close()
+            pending = []
+            for submission, reason in failed:
+                attempts[submission.student] = attempts.get(submission.student, 0) + 1
+                if attempts[submission.student] < 2:
+                    pending.append(submission)
+                else:
+                    record = failed_record(submission, options["slugs"], reason, grader)
+                    record["isolation"] = options["policy"]["isolation"]
+                    commit(folders[submission.student], record)
+                    done[submission.student] = record
+                    progress.update(record)
+            jobs = 1  # retry the survivors one at a time: a crash then hurts no one else
+    finally:
+        if shared is not None:
+            shared.close()
     return done
 
 

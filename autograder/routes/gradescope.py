@@ -129,6 +129,7 @@ def grade_in_container(root: Path) -> dict:
     slugs = all_slugs()
     submission = find_student_files(root / "submission", slugs, student="submission", depth=3)
     keeper = ZygoteKeeper()
+    keeper.start_in_background()  # while grade_student imports the checks
     try:
         record = grade_student(submission, keeper, slugs=slugs, policy=policy)
     finally:

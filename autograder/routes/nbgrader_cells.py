@@ -42,18 +42,22 @@ def grade_notebook(notebook: Path, slug: str, keeper=None) -> dict:
     from ..core.student import ZygoteKeeper, grade_exercise
     from ..core.submissions import find_student_files
 
+    own = keeper is None
+    if own:  # the zygote imports the stack while this process imports the checks
+        keeper = ZygoteKeeper()
+        keeper.start_in_background()
     try:
         policy = exported()
         require(policy.isolation)
     except IsolationUnavailable as exc:
+        if own:
+            keeper.close()
         return {"exercise": slug, "status": "refused", "message": str(exc), "points": 0,
                 "max_points": 0, "results": [], "checks": {}, "isolation": None}
     notebook = Path(notebook).resolve()
     submission = find_student_files(notebook.parent, all_slugs(), student="notebook", depth=0)
     submission.files[slug] = notebook  # the notebook the kernel runs, whatever lies beside it
     submission.problems.pop(slug, None)
-    own = keeper is None
-    keeper = keeper or ZygoteKeeper()
     try:
         with tempfile.TemporaryDirectory(prefix="nbgrader-cells-") as scratch:
             data = grade_exercise(submission, slug, keeper, Path(scratch), policy=policy)

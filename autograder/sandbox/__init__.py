@@ -1,5 +1,5 @@
 """Sandboxed execution of student modules (see child.py for the student side)."""
 
-from .process import Limits, Reply, SandboxError, StudentModule, Zygote
+from .process import AttachedZygote, Limits, Reply, SandboxError, StudentModule, Zygote
 
-__all__ = ["Limits", "Reply", "SandboxError", "StudentModule", "Zygote"]
+__all__ = ["AttachedZygote", "Limits", "Reply", "SandboxError", "StudentModule", "Zygote"]

@@ -41,6 +41,7 @@ _sibling("expression_wire")  # before wire, which encodes SymPy results with it
 wire = _sibling("wire")
 guard = _sibling("guard")
 confine = _sibling("confine")
+allow_list = _sibling("allow_list")
 send, recv, encode, decode, WireError = wire.send, wire.recv, wire.encode, wire.decode, wire.WireError
 
 #: (read roots, list roots, site dirs), computed once in the zygote.
@@ -242,7 +243,8 @@ def _warm_sympy():
     """Import SymPy and the parts it loads on first use (solve, simplify, Sum, IndexedBase).
 
     Exercise 5's students use them: imported here once, they cost each forked child
-    nothing, where a child importing them itself would spend 1-3 s per student.
+    nothing, where a child importing them itself would spend 1-3 s per student. Done
+    before the first child whose job asks for it: a run without SymPy never pays.
     """
     import sympy
 
@@ -258,7 +260,13 @@ def _warm_sympy():
 
 
 def zygote(control_fd):
-    """Import the stack once, then fork one child per job sent on the control socket."""
+    """Import the stack once, then fork one child per job sent on a control socket.
+
+    The socket it was started with may hand it more control sockets (``attach``):
+    one per pool worker, so the workers of a run share this one warm interpreter
+    instead of each starting its own. It stops when its first socket closes.
+    """
+    import select
     import signal
 
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -266,7 +274,6 @@ def zygote(control_fd):
     import scipy.optimize  # noqa: F401
     import scipy.special  # noqa: F401
     import scipy.stats  # noqa: F401
-    _warm_sympy()
     import matplotlib
 
     matplotlib.use("Agg")
@@ -275,34 +282,56 @@ def zygote(control_fd):
     guard.install_forbidden_wrappers()
     guard.install_tripwires()
     global ALLOWED_ROOTS
-    ALLOWED_ROOTS = guard.allowed_read_roots()
+    ALLOWED_ROOTS = allow_list.allowed_roots(guard.allowed_read_roots)
     global LANDLOCK_RULES
     LANDLOCK_RULES = confine.landlock_rules(ALLOWED_ROOTS[0], ALLOWED_ROOTS[2], confine.system_library_roots())
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
-    control = socket.socket(fileno=control_fd)
-    send(control, {"status": "ready"})
-    while True:
-        try:
-            message, fds, _flags, _addr = socket.recv_fds(control, 4, 2)
-            if not message:
-                return
-            (length,) = struct.unpack(">I", message)
-            job = json.loads(wire._recv_exactly(control, length))
-        except (EOFError, OSError, ValueError, struct.error):
-            return
-        if len(fds) != 2:
-            for fd in fds:
-                os.close(fd)
-            send(control, {"status": "error", "message": "no socket and output pipe"})
-            continue
-        pid = os.fork()
-        if pid == 0:
-            control.close()
-            conn = socket.socket(fileno=fds[0])
-            run_child(conn, job, fds[1])
-        for fd in fds:  # the child holds them now; the zygote must not keep the pipe open
+    first = socket.socket(fileno=control_fd)
+    controls = [first]
+    send(first, {"status": "ready"})
+    warm = set()
+    while first in controls:
+        readable, _, _ = select.select(controls, [], [])
+        for control in readable:
+            try:
+                served = _serve_control(control, controls, warm)
+            except (EOFError, OSError, ValueError, struct.error):
+                served = False
+            if not served:
+                controls.remove(control)
+                control.close()
+
+
+def _serve_control(control, controls, warm):
+    """One request on ``control``: attach another control socket, or fork a child. False: hung up."""
+    message, fds, _flags, _addr = socket.recv_fds(control, 4, 2)
+    if not message:
+        return False
+    (length,) = struct.unpack(">I", message)
+    job = json.loads(wire._recv_exactly(control, length))
+    if job.get("attach") and len(fds) == 1:
+        attached = socket.socket(fileno=fds[0])
+        controls.append(attached)
+        send(attached, {"status": "ready"})
+        return True
+    if len(fds) != 2 or job.get("attach"):
+        for fd in fds:
             os.close(fd)
-        send(control, {"status": "spawned", "pid": pid})
+        send(control, {"status": "error", "message": "no socket and output pipe"})
+        return True
+    if "sympy" in job.get("warm", ()) and "sympy" not in warm:
+        _warm_sympy()
+        warm.add("sympy")
+    pid = os.fork()
+    if pid == 0:
+        for other in controls:  # the child holds no way to ask the zygote for anything
+            other.close()
+        conn = socket.socket(fileno=fds[0])
+        run_child(conn, job, fds[1])
+    for fd in fds:  # the child holds them now; the zygote must not keep the pipe open
+        os.close(fd)
+    send(control, {"status": "spawned", "pid": pid})
+    return True
 
 
 if __name__ == "__main__":

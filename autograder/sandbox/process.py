@@ -114,15 +114,30 @@ class Zygote:
         if ready.get("status") != "ready":
             raise SandboxError(f"the sandbox did not start: {ready}")
 
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def _revive(self) -> None:
+        """Called (under the lock) before a spawn: a zygote killed from outside is started afresh."""
+        if not self.alive():
+            self.close()
+            self._start()
+
+    def attach(self, control: socket.socket) -> None:
+        """Hand the zygote another control socket (the other end goes to a pool worker):
+        it forks that worker's children too, so a run's workers share one warm interpreter."""
+        body = json.dumps({"attach": True}).encode()
+        with self._lock:
+            socket.send_fds(self.control, [struct.pack(">I", len(body))], [control.fileno()])
+            self.control.sendall(body)
+
     def spawn(self, job: dict, output_fd: int) -> tuple[int, socket.socket]:
         """Fork a child for ``job``, its output going to ``output_fd`` (a pipe's write end);
         returns its pid and the socket to talk to it."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         body = json.dumps(job).encode()
         with self._lock:
-            if self.process.poll() is not None:  # killed from outside: start a fresh one
-                self.close()
-                self._start()
+            self._revive()
             try:
                 socket.send_fds(self.control, [struct.pack(">I", len(body))], [theirs.fileno(), output_fd])
                 self.control.sendall(body)
@@ -146,6 +161,46 @@ class Zygote:
             self.process.wait()
             if self.process.stderr:
                 self.process.stderr.close()
+
+
+class AttachedZygote(Zygote):
+    """A worker's line to a zygote another process started (``Zygote.attach``).
+
+    It cannot restart that zygote: when the line fails, the caller starts a zygote of its
+    own (``student.ZygoteKeeper``).
+    """
+
+    def __init__(self, control: socket.socket, timeout: float = 120):
+        self._lock = threading.Lock()
+        self.control = control
+        self._failed = False
+        self.control.settimeout(timeout)
+        try:
+            ready, _ = wire.recv(self.control)
+        except (OSError, EOFError, wire.WireError) as exc:
+            self.close()
+            raise SandboxError(f"the shared sandbox did not start: {exc}") from None
+        if ready.get("status") != "ready":
+            self.close()
+            raise SandboxError(f"the shared sandbox did not start: {ready}")
+
+    def alive(self) -> bool:
+        return not self._failed
+
+    def _revive(self) -> None:
+        if self._failed:
+            raise SandboxError("the shared sandbox stopped")
+
+    def spawn(self, job: dict, output_fd: int) -> tuple[int, socket.socket]:
+        try:
+            return super().spawn(job, output_fd)
+        except SandboxError:
+            self._failed = True
+            raise
+
+    def close(self) -> None:
+        self._failed = True
+        self.control.close()
 
 
 class OutputDrain:
@@ -196,6 +251,17 @@ class OutputDrain:
 MAX_OUTPUT = 4000
 
 
+def warm_for(module_path: Path) -> list[str]:
+    """What the zygote imports once before forking this child: SymPy for a module that names it
+    (a SymPy derivation), nothing for the numeric exercises."""
+    try:
+        with open(module_path, "rb") as source:
+            text = source.read(1 << 20)
+    except OSError:
+        return []
+    return ["sympy"] if b"sympy" in text else []
+
+
 class StudentModule:
     """A live child holding one student module; every call has a time limit."""
 
@@ -211,6 +277,7 @@ class StudentModule:
             "limits": limits.for_child(),
             "isolation": limits.isolation,
             "audit_hook": limits.audit_hook,
+            "warm": warm_for(module_path),
         }
         try:
             self.pid, self.sock = zygote.spawn(job, self.drain.write_fd)
