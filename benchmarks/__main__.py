@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             own = args.own_sample if args.own_sample is not None else (1 if quick else 5)
             otter = args.otter_sample if args.otter_sample is not None else sample
             throughput.run(args.sizes or ([4] if quick else [20, 400]), args.jobs, sample,
-                           min(otter, sample), min(own, sample), startup_repeats=2 if quick else 7, notes=notes,
+                           min(otter, sample), min(own, sample), startup_repeats=1 if quick else 7, notes=notes,
                            one_repeats=1 if quick else 3, rows=rows, checkpoint=checkpoint)
         elif name == "startup":
             from . import startup_profile
@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "sandbox":
             from . import sandbox_cost
 
-            rows += sandbox_cost.run(repeats=3 if quick else 20, rounds=1 if quick else 3)
+            rows += sandbox_cost.run(repeats=1 if quick else 20, rounds=1 if quick else 3,
+                                     alternations=1 if quick else 2)
         print(f"  {name}: {time.perf_counter() - begin:.0f} s", flush=True)
         checkpoint()
     notes.append(f"Whole run: {time.perf_counter() - started:.0f} s.")

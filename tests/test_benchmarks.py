@@ -49,12 +49,12 @@ def test_a_notebook_student_defines_the_same_functions(tmp_path, zygote):
 @pytest.mark.slow
 def test_quick_benchmarks_write_the_table(tmp_path):
     results = tmp_path / "results.md"
-    command = [sys.executable, "-m", "benchmarks", "--quick", "--sizes", "2", "--nbgrader-sample", "0",
+    command = [sys.executable, "-m", "benchmarks", "--quick", "--sizes", "1", "--nbgrader-sample", "0",
                "--em-n", "2000", "--jobs", "1", "--results", str(results)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     text = results.read_text(encoding="utf-8")
-    for row in ("bare `python -c", "`python -m autograder grade --jobs 1`, N = 2, check memo off",
+    for row in ("bare `python -c", "`python -m autograder grade --jobs 1`, N = 1, check memo off",
                 "check memo on", "a cohort of one", "first graded student", "largest process",
                 "seconds per student / bare start-up", "a zygote: started and ready to fork", "`pytest test_gaussian_mle.py`, reference",
                 "`pytest test_gaussian_mle.py`, stub", "solutions/em_gmm.py, per iteration",
@@ -62,7 +62,7 @@ def test_quick_benchmarks_write_the_table(tmp_path):
         assert row in text, f"row {row!r} missing from results.md:\n{text}"
     for fact in ("- CPU:", "- cores:", "- RAM:", "- Python:", "- numpy:", "- scipy:", "- date:"):
         assert fact in text
-    assert "2 students in grades.csv" in text
+    assert "1 students in grades.csv" in text
     assert "WARNING" not in text, "the reference EM and scikit-learn ended on different parameters"
 
 

@@ -132,7 +132,7 @@ class SharedZygote:
             self.zygote.close()
 
 
-def _start_worker(lines: list[socket.socket] = (), taken=None) -> None:
+def _start_worker(lines: list[socket.socket] = (), taken=None, slugs: list[str] | None = None) -> None:
     """Take this worker's line to the run's zygote, then import the checks while it gets ready.
 
     ``taken`` counts the lines workers have taken (shared memory): each worker its own.
@@ -151,17 +151,18 @@ def _start_worker(lines: list[socket.socket] = (), taken=None) -> None:
     _KEEPER.start_in_background()
     # Pool workers leave through multiprocessing's exit path, which runs these (not atexit).
     multiprocessing.util.Finalize(_KEEPER, _KEEPER.close, exitpriority=10)
-    for slug in all_slugs():
+    for slug in slugs or all_slugs():
         checks_for(slug)
 
 
-def pool_context():
-    """Workers forked from a server that imported the grader and the checks once (``forkserver``):
-    each worker starts warm instead of importing them again. ``spawn`` where there is none."""
+def pool_context(slugs: list[str]):
+    """Workers forked from a server that imported the grader and the checks of ``slugs`` once
+    (``forkserver``): each worker starts warm instead of importing them again. ``spawn`` where
+    there is none."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, *(f"autograder.checks.{slug}" for slug in all_slugs())])
+    context.set_forkserver_preload([__name__, *(f"autograder.checks.{slug}" for slug in slugs)])
     return context
 
 
@@ -310,7 +311,7 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
     if pending:  # the summary's plotting imports, while the workers grade
         threading.Thread(target=_import_plotting, daemon=True).start()
     shared = SharedZygote() if pending else None
-    context = pool_context()
+    context = pool_context(options["slugs"])
     try:
         while pending:
             failed: list[tuple[Submission, str]] = []
@@ -318,7 +319,7 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
             lines = shared.lines(workers)
             try:
                 with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                                         initargs=(lines, context.Value("i", 0))) as pool:
+                                         initargs=(lines, context.Value("i", 0), options["slugs"])) as pool:
                     futures = {pool.submit(grade_and_write, s, folders[s.student], options, grader): s
                                for s in pending}
                     for future in as_completed(futures):
