@@ -3,8 +3,10 @@
 Computing it (``guard.allowed_read_roots``) reads every installed
 distribution's metadata: about half a CPU-second in every zygote. What it
 finds depends only on the interpreter, its import path, what is installed
-there, the modules the zygote imported and the sandbox's own code; the cache
-key hashes all of them, so an install, an upgrade or an edit recomputes it.
+there, the modules the zygote imported, the sandbox's own code and where that
+code lies (a second copy of the grader, an unpacked Gradescope bundle, has its
+own list); the cache key hashes all of them, so an install, an upgrade, an edit
+or a move recomputes it.
 
 The file is trusted only where no one but the grader's user can write: a
 folder and a file owned by that user, writable by no one else, opened without
@@ -47,6 +49,7 @@ def cache_key():
     folders = sorted({*sys.path, *(p for p in sysconfig.get_paths().values() if p)})
     parts = {
         "python": [os.path.realpath(sys.executable), sys.version, sys.prefix, sys.base_prefix],
+        "sandbox": os.path.realpath(here),  # the list names this folder's files (tracebacks read them)
         "path": list(sys.path),
         "folders": [[p, _stamp(p)] for p in folders if p],
         "modules": sorted({name.split(".")[0] for name in sys.modules}),
