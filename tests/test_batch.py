@@ -25,7 +25,7 @@ EXPECTED_ROWS = [
     ["ada_lovelace", "10", "24", "22", "15", "27", "98", "98", "graded"],
     ["alan_turing", "7", "18", "22", "13", "23", "83", "98", "graded"],
     ["emmy_noether", "10", "21", "22", "15", "27", "95", "98", "graded"],
-    ["grace_hopper", "6", "24", "13", "3", "24", "70", "98", "graded"],
+    ["grace_hopper", "6", "24", "13", "3", "25.33", "71.33", "98", "graded"],
     ["José Álvarez García", "10", "24", "0", "0", "0", "34", "98", "incomplete"],
     ["katherine_johnson", "10", "24", "0", "0", "0", "34", "98", "incomplete"],
     ["Siobhán O'Brien", "6", "24", "22", "15", "27", "94", "98", "graded"],
@@ -79,7 +79,7 @@ def test_sample_cohort_reports(graded):
         assert (folder / "feedback.md").stat().st_size and (folder / "feedback.html").stat().st_size
     grace = (out / "grace_hopper" / "feedback.md").read_text(encoding="utf-8")
     assert "n - 1" in grace  # the mistake is named
-    assert "step 4 is not equal to step 3: It drops the factor n on log(sigma)" in grace  # the broken step
+    assert "step 4 is not equal to step 3: it drops the factor n on log(sigma)" in grace  # the broken step
     katherine = (out / "katherine_johnson" / "feedback.md").read_text(encoding="utf-8")
     assert "SyntaxError" in katherine and "empty" in katherine
     siobhan = json.loads((out / "Siobhán O'Brien" / "results.json").read_text(encoding="utf-8"))

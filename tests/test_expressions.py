@@ -127,7 +127,7 @@ def test_a_broken_chain_names_the_first_broken_step():
     from autograder.checks.derivations import ll_mistakes
 
     message = first_broken_step(steps, PROBLEM, ll_mistakes())
-    assert message.startswith("step 4 is not equal to step 3: It drops the factor n on log(sigma)")
+    assert message.startswith("step 4 is not equal to step 3: it drops the factor n on log(sigma)")
     assert first_broken_step(ref.log_likelihood_steps(), PROBLEM, ll_mistakes()) is None
 
 

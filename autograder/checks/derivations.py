@@ -5,9 +5,11 @@ random points of the domain (``equivalence``), so any correct form scores,
 whether expanded or factored, with log(sigma**2) or with 2*log(sigma), with
 sums over x[i] or with the statistics. A wrong answer is matched against
 mistake models, themselves expressions, to name the slip. A derivation earns
-its points in three checks: it starts at the definition, every step equals
-the one before (the first broken step is named), and it ends in the form
-asked for.
+its points in three checks: it starts at the definition; every step equals
+the one before (the first broken step is named, and the links before it earn
+their share of that check's points); and it ends in the form asked for,
+reached through equal steps only (a wrong link followed by a jump back to the
+right end does not earn the end's point).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import sympy as sp
 from solutions import derivations as ref
 
 from ..core.equivalence import Domain, numerically_equal, register_statistics, show
-from ..core.framework import CheckFailed, call_text, check
-from ..core.symbolic_checks import (Problem, as_expression, as_expressions, expect_equivalent, expect_names,
-                               first_broken_step, used_names)
+from ..core.framework import CheckFailed, PartialCredit, call_text, check
+from ..core.symbolic_checks import (Problem, as_expression, as_expressions, chain_break, expect_equivalent,
+                                    expect_names, show_steps, used_names)
 
 n, i, x, mu, sigma = ref.n, ref.i, ref.x, ref.mu, ref.sigma
 sum_x, sum_x2, r, MSE, MAE, b, y, p = ref.sum_x, ref.sum_x2, ref.r, ref.MSE, ref.MAE, ref.b, ref.y, ref.p
@@ -175,12 +177,23 @@ def _starts_at(steps, definition, name: str, function: str) -> None:
 
 
 def _links(steps, function: str, mistakes: dict) -> None:
-    broken = first_broken_step(steps, PROBLEM, mistakes)
-    if broken:
-        raise CheckFailed(f"Called {_call(function)}: {broken}")
+    """Every link holds, or the links before the first broken one earn their share of the points."""
+    broken = chain_break(steps, PROBLEM, mistakes)
+    if broken is None:
+        return
+    show_steps(steps, broken)
+    message = f"Called {_call(function)}: {broken.message}"
+    if broken.held == 0:
+        raise CheckFailed(message)
+    held = "the link before it holds" if broken.held == 1 else f"the {broken.held} links before it hold"
+    raise PartialCredit(f"{message}\nStep {broken.step} is where the chain breaks; {held} "
+                        f"({broken.held} of the chain's {broken.links} links), so this check gives "
+                        f"{broken.held}/{broken.links} of its points.", broken.held / broken.links)
 
 
-def _ends(steps, definition, function: str, allowed: set[str], form: str, extra=None) -> None:
+def _ends(steps, definition, function: str, allowed: set[str], form: str, extra=None,
+          mistakes: dict | None = None) -> None:
+    """The last step has the form asked for and is reached through equal steps only."""
     last = steps[-1]
     call = _call(function)
     if len(steps) < 2:
@@ -193,6 +206,12 @@ def _ends(steps, definition, function: str, allowed: set[str], form: str, extra=
     if not numerically_equal(last, definition, PROBLEM.points()):
         raise CheckFailed(f"Called {call}: the last step, {show(last)}, is not equal to the definition "
                           f"(see the check of its steps for the first one that breaks).")
+    broken = chain_break(steps, PROBLEM, mistakes)
+    if broken is not None:
+        raise CheckFailed(f"Called {call}: the last step has the form asked for, but the chain reaches it "
+                          f"through step {broken.step}, which is not equal to step {broken.step - 1}: "
+                          f"an end earns its point only when every step before it follows. "
+                          f"Fix step {broken.step} (see the check of the steps).")
 
 
 def _ll_form(expr) -> str | None:
@@ -221,7 +240,7 @@ def log_likelihood_steps_every_step_follows(student):
 def log_likelihood_steps_end_without_exp(student):
     """The derivation ends without exp and without a log of the data."""
     _ends(_chain(student, "log_likelihood_steps"), ref.LOG_LIKELIHOOD, "log_likelihood_steps", PARAMETERS,
-          "The last step should have no exp and take logs only of numbers and sigma.", _ll_form)
+          "The last step should have no exp and take logs only of numbers and sigma.", _ll_form, ll_mistakes())
 
 
 SCORE_MU = sp.diff(ELL, mu)
@@ -341,7 +360,8 @@ def gaussian_nll_steps_every_step_follows(student):
 def gaussian_nll_steps_end_affine_in_mse(student):
     """The derivation ends with the NLL written with n, sigma and MSE only."""
     _ends(_chain(student, "gaussian_nll_steps"), ref.GAUSSIAN_NLL, "gaussian_nll_steps", {"n", "sigma", "MSE"},
-          "The last step should be the NLL as a function of the MSE: replace the sum of r[i]**2 by n*MSE.")
+          "The last step should be the NLL as a function of the MSE: replace the sum of r[i]**2 by n*MSE.",
+          mistakes=gaussian_nll_mistakes())
 
 
 @check("nll_slope_in_mse", points=1)
@@ -388,7 +408,8 @@ def laplace_nll_steps_every_step_follows(student):
 def laplace_nll_steps_end_affine_in_mae(student):
     """The derivation ends with the NLL written with n, b and MAE only."""
     _ends(_chain(student, "laplace_nll_steps"), ref.LAPLACE_NLL, "laplace_nll_steps", {"n", "b", "MAE"},
-          "The last step should be the NLL as a function of the MAE: replace the sum of |r[i]| by n*MAE.")
+          "The last step should be the NLL as a function of the MAE: replace the sum of |r[i]| by n*MAE.",
+          mistakes=laplace_nll_mistakes())
 
 
 def _cross_entropy_form(expr) -> str | None:
@@ -415,4 +436,4 @@ def bernoulli_nll_steps_end_at_the_cross_entropy(student):
     """The derivation ends at the cross-entropy, with no power of p[i] left."""
     _ends(_chain(student, "bernoulli_nll_steps"), ref.BERNOULLI_NLL, "bernoulli_nll_steps", {"n", "y", "p"},
           "The last step should be -Sum(y[i]*log(p[i]) + (1 - y[i])*log(1 - p[i]), (i, 1, n)): "
-          "log(a**k) = k*log(a).", _cross_entropy_form)
+          "log(a**k) = k*log(a).", _cross_entropy_form, bernoulli_mistakes())

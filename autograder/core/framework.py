@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -26,6 +26,15 @@ HIDDEN_SEED = 730_2026
 
 class CheckFailed(Exception):
     """The student's code is wrong; ``str(exc)`` is the message they read."""
+
+
+class PartialCredit(CheckFailed):
+    """The answer is right up to a point: the check keeps ``fraction`` of its points (a derivation
+    right up to the step that breaks), and the message says what broke."""
+
+    def __init__(self, message: str, fraction: float):
+        super().__init__(message)
+        self.fraction = min(max(float(fraction), 0.0), 1.0)
 
 
 class NotImplementedYet(CheckFailed):
@@ -58,13 +67,19 @@ class CheckResult:
     max_points: float
     status: str  # passed, failed, not_implemented, forbidden, grader_error
     message: str = ""
+    #: Expressions the message shows, as (label, presentation MathML) pairs for the HTML feedback;
+    #: rendered from rebuilt (allow-listed) trees, never from a student's text.
+    math: list = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         return self.status == "passed"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if not data["math"]:
+            del data["math"]  # the records of numeric exercises stay as they were
+        return data
 
 
 REGISTRY: dict[str, list[Check]] = {}
@@ -299,6 +314,22 @@ def note(text: str) -> None:
     """Add a remark to the current check's result (shown even when it passes)."""
     if text not in _notes:
         _notes.append(text)
+
+
+_shown: list = []
+
+
+def show_math(label: str, mathml: str) -> None:
+    """Attach an expression, as presentation MathML, to the current check's result (HTML feedback)."""
+    if len(_shown) < 6 and (label, mathml) not in _shown:
+        _shown.append((label, mathml))
+
+
+def take_math() -> list:
+    """The expressions the check that just ran attached, cleared for the next one."""
+    shown = [list(pair) for pair in _shown]
+    _shown.clear()
+    return shown
 
 
 def take_notes() -> str:

@@ -9,6 +9,7 @@ own checks, and a function that timed out once is not waited for again.
 from __future__ import annotations
 
 import importlib
+import math
 import shutil
 import tempfile
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from . import check_memo, dependencies, forbidden, framework, reference_memo
-from .framework import CheckFailed, CheckResult, ForbiddenRoutine, NotImplementedYet, Student
+from .framework import CheckFailed, CheckResult, ForbiddenRoutine, NotImplementedYet, PartialCredit, Student
 from .manifest import exercise as find_exercise
 from .manifest import exercises
 from .policy import DEFAULT as DEFAULT_POLICY
@@ -191,6 +192,7 @@ def _blocked(slug: str, checks, session: Session, start: float) -> ExerciseResul
 
 def _run_check(check: framework.Check, student: Student) -> CheckResult:
     framework.take_notes()  # a note belongs to the check that made it
+    framework.take_math()
     try:
         # The mistake models compute wrong answers on purpose (ddof=1 at n=1, log of 0):
         # their warnings are expected and say nothing about the student.
@@ -201,14 +203,25 @@ def _run_check(check: framework.Check, student: Student) -> CheckResult:
         return _zero(check, "not_implemented", str(exc))
     except ForbiddenRoutine as exc:
         return _zero(check, "forbidden", str(exc))
+    except PartialCredit as exc:  # right up to a point: a share of the points, rounded down
+        kept = math.floor(check.points * exc.fraction * 100 + 1e-9) / 100
+        return CheckResult(check.exercise, check.function, check.name, check.title, kept,
+                           check.points, "failed", str(exc), framework.take_math())
     except CheckFailed as exc:
-        return _zero(check, "failed", str(exc))
+        return _failed(check, "failed", str(exc))
     except Exception as exc:  # a bug in the check itself, not the student's fault
         return _zero(check, "grader_error",
                      f"The grader failed on this check ({type(exc).__name__}: {exc}). "
                      f"This is not your mistake: your teaching staff has been told.")
     return CheckResult(check.exercise, check.function, check.name, check.title, check.points,
                        check.points, "passed", framework.take_notes())
+
+
+def _failed(check: framework.Check, status: str, message: str) -> CheckResult:
+    """A failed check's result, with the expressions it showed (for the HTML feedback)."""
+    result = _zero(check, status, message)
+    result.math = framework.take_math()
+    return result
 
 
 def _run_check_remembered(check: framework.Check, session: Session) -> CheckResult:

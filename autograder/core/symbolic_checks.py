@@ -5,9 +5,10 @@ A student's SymPy object arrives as a plain tree (``sandbox/expression_wire.py``
 ``as_expression`` rebuilds it by allow-list (``expression_tree``), ``expect_equivalent``
 compares it with the reference by numbers first and ``simplify`` second
 (``equivalence``), and matches it against mistake models, written as
-expressions, to say which classic slip it is. ``first_broken_step`` walks a
-derivation (a list of expressions) and reports the first step that is not equal
-to the step before it.
+expressions, to say which classic slip it is. ``chain_break`` walks a
+derivation (a list of expressions) and finds the first step that is not equal
+to the step before it, with the links that held before it (their share of the
+points is the partial credit).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from . import equivalence
+from . import equivalence, framework, math_display
 from .equivalence import Domain, numerically_equal, show
 from .expression_tree import Refused, build
 from .framework import CheckFailed, fmt, returned
@@ -126,6 +127,7 @@ def expect_equivalent(got, want, problem: Problem, *, call: str, what: str = "it
             equivalence.simplify_proves_equal(got, want)  # timed, logged; never a verdict here
         return
     message = matching_mistake(got, mistakes or {}, problem)
+    show_expression(what if what != "it" else "your answer", got)
     base = f"Called {call}: {what} is {show(got)}, which is not right."
     if message:
         raise CheckFailed(f"{base} {message}")
@@ -155,24 +157,75 @@ def _complex(value: complex) -> str:
     return fmt(value.real) if abs(value.imag) < 1e-12 else f"{fmt(value.real)} + {fmt(value.imag)}i"
 
 
-def first_broken_step(steps: list, problem: Problem, mistakes: dict | None = None) -> str | None:
-    """The message for the first step not equal to the step before it (None: every link holds)."""
+@dataclass(frozen=True)
+class Break:
+    """Where a derivation breaks: the first step not equal to the one before, and what came before.
+
+    ``links`` counts the links of the whole chain and ``held`` those before the break, leaving
+    out a step repeated unchanged (it proves nothing, so it earns nothing).
+    """
+
+    step: int
+    message: str
+    links: int
+    held: int
+
+
+_BREAKS: dict = {}
+
+
+def chain_break(steps: list, problem: Problem, mistakes: dict | None = None) -> Break | None:
+    """The first broken link of ``steps`` (None: every link holds); three checks ask, it runs once."""
+    key = (tuple(sympy.srepr(s) for s in steps), id(problem), tuple(mistakes or {}))
+    if key not in _BREAKS:
+        if len(_BREAKS) > 64:
+            _BREAKS.clear()
+        _BREAKS[key] = _find_break(steps, problem, mistakes or {})
+    return _BREAKS[key]
+
+
+def _find_break(steps: list, problem: Problem, mistakes: dict) -> Break | None:
     points = problem.points()
+    counted = [k for k in range(1, len(steps)) if steps[k] != steps[k - 1]]
     for k in range(1, len(steps)):
         verdict = numerically_equal(steps[k], steps[k - 1], points)
         if verdict is None:
             if equivalence.simplify_proves_equal(steps[k], steps[k - 1]):
                 continue
-            return (f"step {k + 1} or step {k} has no finite value at the grader's test points, so the "
-                    f"link between them cannot be checked: step {k + 1} is {show(steps[k])}.")
-        if verdict:
+            message = (f"step {k + 1} or step {k} has no finite value at the grader's test points, so the "
+                       f"link between them cannot be checked: step {k + 1} is {show(steps[k])}.")
+        elif verdict:
             continue
-        why = matching_mistake(steps[k], mistakes or {}, problem)
-        if why is None:
-            why = _difference(steps[k], steps[k - 1])
-        return (f"step {k + 1} is not equal to step {k}: {why}\n"
-                f"  step {k}: {show(steps[k - 1])}\n  step {k + 1}: {show(steps[k])}")
+        else:
+            why = matching_mistake(steps[k], mistakes, problem)
+            if why is not None:  # "step 3 is not equal to step 2: it drops the factor n ..."
+                why = why[:1].lower() + why[1:]
+            else:
+                why = _difference(steps[k], steps[k - 1]) + _floats_hint(steps[k])
+            message = (f"step {k + 1} is not equal to step {k}: {why}\n"
+                       f"  step {k}: {show(steps[k - 1])}\n  step {k + 1}: {show(steps[k])}")
+        held = sum(1 for j in counted if j < k)
+        return Break(k + 1, message, len(counted), held)
     return None
+
+
+def first_broken_step(steps: list, problem: Problem, mistakes: dict | None = None) -> str | None:
+    """The message for the first step not equal to the step before it (None: every link holds)."""
+    broken = chain_break(steps, problem, mistakes)
+    return broken.message if broken else None
+
+
+def show_steps(steps: list, broken: Break) -> None:
+    """Show the two steps around the break as mathematics in the HTML feedback."""
+    for k in (broken.step - 1, broken.step):
+        show_expression(f"step {k}", steps[k - 1])
+
+
+def show_expression(label: str, expr) -> None:
+    """Attach ``expr`` (a rebuilt expression) to the current check's result, as MathML."""
+    markup = math_display.mathml(expr)
+    if markup:
+        framework.show_math(label, markup)
 
 
 def _difference(new, old) -> str:

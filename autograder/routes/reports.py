@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..core.dependencies import blamed_on
 from ..core.escaping import block_text, escape_controls
+from ..core.math_display import math_html
 from ..core.student import write_atomic
 
 MAX_MESSAGE_LINES = 15
@@ -275,6 +276,8 @@ tr.passed td.mark { color: #1a7f37; } tr.failed td.mark { color: #cf222e; }
 pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; white-space: pre-wrap; margin: 0.3rem 0; }
 .note { color: #555; } code { background: #f0f0f0; padding: 0 0.2rem; }
 .first { border: 1px solid #d0d7de; border-radius: 6px; padding: 0 1rem; margin: 1rem 0; }
+div.math { margin: 0.3rem 0; overflow-x: auto; } div.math .label { color: #555; font-size: 0.9rem; }
+div.math math { font-size: 1.15rem; }
 """
 
 
@@ -313,7 +316,7 @@ def feedback_html(record: dict) -> str:
             passed = result["status"] == "passed"
             detail = ""
             if not passed and result["message"] and ex["status"] == "graded":
-                detail = f"<pre>{pre(short(result['message']))}</pre>"
+                detail = f"<pre>{pre(short(result['message']))}</pre>" + math_html(result.get("math"))
             rows.append(
                 f"<tr class='{'passed' if passed else 'failed'}'><td class='mark'>{'✔' if passed else '✘'}</td>"
                 f"<td class='points'>{fmt_points(result['points'])}/{fmt_points(result['max_points'])}</td>"

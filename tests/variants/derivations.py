@@ -25,7 +25,7 @@ MUTANTS = [
            edits=(("-n / 2 * sp.log(2 * sp.pi) - n * sp.log(sigma) - sp.Sum(",
                    "-n / 2 * sp.log(2 * sp.pi) - sp.log(sigma) - sp.Sum("),),
            hits=frozenset({"log_likelihood_steps"}),
-           says="step 4 is not equal to step 3: It drops the factor n on log(sigma)"),
+           says="step 4 is not equal to step 3: it drops the factor n on log(sigma)"),
     Mutant("chain that does not start at the definition",
            edits=(("    return [\n        LOG_LIKELIHOOD,\n", "    return [\n"),),
            hits=frozenset({"log_likelihood_steps"}), says="step 1 should be the definition LOG_LIKELIHOOD"),

@@ -1,0 +1,106 @@
+"""A derivation's partial credit, and its expressions shown as mathematics.
+
+A chain right up to the step that breaks keeps the share of the links
+before that step; a chain that breaks and then jumps back to the right end
+does not earn the end's point; a step repeated unchanged earns nothing. The
+HTML feedback shows the steps around the break as presentation MathML,
+rebuilt from the allow-listed trees and checked again element by element.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from autograder.core import framework
+from autograder.checks.derivations import PROBLEM, ll_mistakes
+from autograder.core.manifest import exercise
+from autograder.core.math_display import Unsafe, math_html, mathml, sanitize
+from autograder.routes.reports import feedback_html, feedback_markdown
+from autograder.core.symbolic_checks import chain_break
+from solutions import derivations as ref
+from tests.variants import apply, replace_body
+from tests.variants import derivations as variants
+
+n, i, x, mu, sigma = ref.n, ref.i, ref.x, ref.mu, ref.sigma
+STEPS = ref.log_likelihood_steps()
+DROPS_N = -n / 2 * sp.log(2 * sp.pi) - sp.log(sigma) - sp.Sum((x[i] - mu) ** 2, (i, 1, n)) / (2 * sigma**2)
+
+
+def _by_name(result) -> dict:
+    return {r.name: r for r in result.results}
+
+
+def test_links_before_the_break_are_counted_and_repeats_are_not():
+    broken = chain_break([*STEPS[:3], DROPS_N], PROBLEM, ll_mistakes())
+    assert (broken.step, broken.held, broken.links) == (4, 2, 3)
+    assert "it drops the factor n on log(sigma)" in broken.message
+    padded = chain_break([STEPS[0], STEPS[0], STEPS[1], STEPS[1], DROPS_N], PROBLEM, ll_mistakes())
+    assert (padded.step, padded.held, padded.links) == (5, 1, 2)  # two repeats prove nothing
+    assert chain_break(STEPS, PROBLEM, ll_mistakes()) is None
+
+
+def test_a_chain_broken_at_its_last_step_keeps_the_links_before_it(grade_source):
+    mutant = next(m for m in variants.MUTANTS if m.name == "chain whose last step drops n on log sigma")
+    checks = _by_name(grade_source("derivations", apply("derivations", mutant)))
+    links = checks["log_likelihood_steps_every_step_follows"]
+    assert (links.points, links.max_points, links.status) == (1.33, 2.0, "failed")
+    assert "2/3 of its points" in links.message
+    assert checks["log_likelihood_steps_start_at_the_definition"].passed
+    assert checks["log_likelihood_steps_end_without_exp"].points == 0
+
+
+def test_a_wrong_link_then_a_jump_back_earns_neither_the_rest_nor_the_end(grade_source):
+    mutant = next(m for m in variants.MUTANTS if m.name == "chain with one broken link in the middle")
+    checks = _by_name(grade_source("derivations", apply("derivations", mutant)))
+    links, end = checks["log_likelihood_steps_every_step_follows"], checks["log_likelihood_steps_end_without_exp"]
+    assert links.points == 0.66 and "step 3 is not equal to step 2" in links.message
+    assert end.points == 0 and "reaches it through step 3" in end.message
+
+
+def test_a_chain_broken_at_its_first_link_earns_nothing_for_its_links(grade_source):
+    source = replace_body(exercise("derivations").solution_path.read_text(), "gaussian_nll_steps", """
+        return [GAUSSIAN_NLL, sp.log(2 * sp.pi * sigma**2) / 2 + n * MSE / (2 * sigma**2)]
+    """)
+    checks = _by_name(grade_source("derivations", source))
+    links = checks["gaussian_nll_steps_every_step_follows"]
+    assert links.points == 0 and "drops the factor n on log(2*pi*sigma**2)" in links.message
+    assert checks["gaussian_nll_steps_end_affine_in_mse"].points == 0
+
+
+def test_partial_credit_is_a_share_rounded_down():
+    def run(_student):
+        raise framework.PartialCredit("broken at step 4", 2 / 3)
+
+    from autograder.core.grading import _run_check
+
+    result = _run_check(framework.Check("ex", "f", "f_check", "t", 1.0, run), None)
+    assert (result.points, result.status, result.message) == (0.66, "failed", "broken at step 4")
+
+
+def test_the_html_feedback_shows_the_broken_steps_as_mathml(grade_source):
+    mutant = next(m for m in variants.MUTANTS if m.name == "chain with one broken link in the middle")
+    result = grade_source("derivations", apply("derivations", mutant))
+    links = _by_name(result)["log_likelihood_steps_every_step_follows"]
+    assert [label for label, _ in links.math] == ["step 2", "step 3"]
+    record = {"student": "ann", "points": result.points, "max_points": result.max_points, "exercises": [{
+        **result.to_dict(), "title": "Derivations", "source": "derivations.py", "notes": []}]}
+    page = feedback_html(record)
+    assert page.count("<math display='block'>") == 2 and "<msub><mi>x</mi><mi>i</mi></msub>" in page
+    assert "<script" not in page
+    assert "<math" not in feedback_markdown(record)  # Markdown keeps the plain text of the message
+    assert "step 3: Sum(" in feedback_markdown(record)
+
+
+def test_mathml_is_allow_listed_and_escaped():
+    assert mathml(sp.Symbol("a<b")) == ""  # SymPy's printer does not escape names: refused
+    assert "<mi>&lt;</mi>" in sanitize("<mi>&lt;</mi>")
+    for hostile in ["<script>alert(1)</script>", "<mi onclick=\"x\">a</mi><img src=x>", "<mi>&xxe;</mi>",
+                    "<mi>a</mo>", "<mi>a", "<!DOCTYPE x><mi>a</mi>", "<mi>a & b</mi>", "<mfenced></mfenced>"]:
+        try:
+            sanitize(hostile)
+        except Unsafe:
+            continue
+        raise AssertionError(f"accepted {hostile!r}")
+    assert sanitize('<mo stretchy="false" onclick="x">(</mo>') == '<mo stretchy="false">(</mo>'
+    shown = math_html([["<b>label</b>", "<mi>x</mi>"], ["bad", "<script></script>"], "junk"])
+    assert shown.count("<math") == 1 and "&lt;b&gt;label" in shown
