@@ -104,3 +104,11 @@ def test_mathml_is_allow_listed_and_escaped():
     assert sanitize('<mo stretchy="false" onclick="x">(</mo>') == '<mo stretchy="false">(</mo>'
     shown = math_html([["<b>label</b>", "<mi>x</mi>"], ["bad", "<script></script>"], "junk"])
     assert shown.count("<math") == 1 and "&lt;b&gt;label" in shown
+
+
+def test_a_value_close_to_the_right_one_is_printed_with_the_digits_that_differ():
+    from autograder.symbolic_checks import _difference_hint
+
+    hint = _difference_hint(n * sp.log(2 * sp.Float(3.14159)), n * sp.log(2 * sp.pi), PROBLEM)
+    got, want = hint.rstrip(".").split(" it is ")[1].split(", and the right answer is ")
+    assert got != want and len(got) > 7, hint

@@ -149,12 +149,23 @@ def _difference_hint(got, want, problem: Problem) -> str:
         if not equivalence.same_value(a, b):
             names = used_names(got) | used_names(want) | {"n"}
             return (f" At {_point_text(point, problem, names)} it is "
-                    f"{_complex(a)}, and the right answer is {_complex(b)}.")
+                    + "{}, and the right answer is {}.".format(*_distinct(a, b)))
     return ""
 
 
-def _complex(value: complex) -> str:
-    return fmt(value.real) if abs(value.imag) < 1e-12 else f"{fmt(value.real)} + {fmt(value.imag)}i"
+def _complex(value: complex, digits: int = 6) -> str:
+    if abs(value.imag) < 1e-12:
+        return fmt(value.real, digits)
+    return f"{fmt(value.real, digits)} + {fmt(value.imag, digits)}i"
+
+
+def _distinct(a: complex, b: complex) -> tuple[str, str]:
+    """Both values with as many digits as it takes to print them differently (3.14159 for pi)."""
+    for digits in (6, 8, 10, 12, 14, 17):
+        shown = _complex(a, digits), _complex(b, digits)
+        if shown[0] != shown[1]:
+            return shown
+    return shown
 
 
 @dataclass(frozen=True)
