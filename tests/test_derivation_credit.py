@@ -14,7 +14,7 @@ import sympy as sp
 from autograder.core import framework
 from autograder.checks.derivations import PROBLEM, ll_mistakes
 from autograder.core.manifest import exercise
-from autograder.core.math_display import Unsafe, math_html, mathml, sanitize
+from autograder.core.math_display import Unsafe, latex, math_html, mathml, safe_latex, sanitize
 from autograder.routes.reports import feedback_html, feedback_markdown
 from autograder.core.symbolic_checks import chain_break
 from solutions import derivations as ref
@@ -81,7 +81,8 @@ def test_the_html_feedback_shows_the_broken_steps_as_mathml(grade_source):
     mutant = next(m for m in variants.MUTANTS if m.name == "chain with one broken link in the middle")
     result = grade_source("derivations", apply("derivations", mutant))
     links = _by_name(result)["log_likelihood_steps_every_step_follows"]
-    assert [label for label, _ in links.math] == ["step 2", "step 3"]
+    assert [label for label, _, _ in links.math] == ["step 2", "step 3"]
+    assert all(latex.startswith("\\sum_{i=1}^{n}") for _, _, latex in links.math)  # for the notebooks
     record = {"student": "ann", "points": result.points, "max_points": result.max_points, "exercises": [{
         **result.to_dict(), "title": "Derivations", "source": "derivations.py", "notes": []}]}
     page = feedback_html(record)
@@ -102,13 +103,33 @@ def test_mathml_is_allow_listed_and_escaped():
             continue
         raise AssertionError(f"accepted {hostile!r}")
     assert sanitize('<mo stretchy="false" onclick="x">(</mo>') == '<mo stretchy="false">(</mo>'
+    assert latex(sp.Symbol("alpha") / 2) == "\\frac{\\alpha}{2}"
+    for hostile in ["\\href{javascript:alert(1)}{x}", "\\style{color:red}{x}", "x<script>", "\\def\\x{y}"]:
+        assert safe_latex(hostile) == "", hostile
     shown = math_html([["<b>label</b>", "<mi>x</mi>"], ["bad", "<script></script>"], "junk"])
     assert shown.count("<math") == 1 and "&lt;b&gt;label" in shown
 
 
 def test_a_value_close_to_the_right_one_is_printed_with_the_digits_that_differ():
-    from autograder.symbolic_checks import _difference_hint
+    from autograder.core.symbolic_checks import _difference_hint
 
     hint = _difference_hint(n * sp.log(2 * sp.Float(3.14159)), n * sp.log(2 * sp.pi), PROBLEM)
     got, want = hint.rstrip(".").split(" it is ")[1].split(", and the right answer is ")
     assert got != want and len(got) > 7, hint
+
+
+def test_the_notebooks_hidden_cell_shows_the_kept_share_and_the_steps_as_latex(monkeypatch):
+    import IPython.display
+    import pytest
+
+    from autograder.kernel_path import mle_em_hidden
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objects: shown.extend(objects))
+    result = {"name": "links", "title": "Each step follows", "status": "failed", "points": 0.66,
+              "max_points": 2.0, "message": "step 3 is not equal to step 2",
+              "math": [["step 2", "<mi>a</mi>", "\\frac{a}{2}"], ["step 3", "<mi>b</mi>", ""]]}
+    monkeypatch.setattr(mle_em_hidden, "_grade", lambda slug: {"status": "graded", "checks": {"links": result}})
+    with pytest.raises(mle_em_hidden.HiddenCheckFailed, match=r"2 points, 0.66 kept"):
+        mle_em_hidden.hidden_check("derivations", "links")
+    assert [m.data for m in shown] == ["\\text{step 2:}\\quad \\frac{a}{2}"]

@@ -67,8 +67,8 @@ class CheckResult:
     max_points: float
     status: str  # passed, failed, not_implemented, forbidden, grader_error
     message: str = ""
-    #: Expressions the message shows, as (label, presentation MathML) pairs for the HTML feedback;
-    #: rendered from rebuilt (allow-listed) trees, never from a student's text.
+    #: Expressions the message shows, as [label, presentation MathML, LaTeX] for the HTML feedback
+    #: and the notebooks; printed from rebuilt (allow-listed) trees, never from a student's text.
     math: list = field(default_factory=list)
 
     @property
@@ -319,10 +319,11 @@ def note(text: str) -> None:
 _shown: list = []
 
 
-def show_math(label: str, mathml: str) -> None:
-    """Attach an expression, as presentation MathML, to the current check's result (HTML feedback)."""
-    if len(_shown) < 6 and (label, mathml) not in _shown:
-        _shown.append((label, mathml))
+def show_math(label: str, mathml: str, latex: str = "") -> None:
+    """Attach an expression to the current check's result: presentation MathML for the HTML
+    feedback, LaTeX for the notebooks' hidden cells."""
+    if len(_shown) < 6 and (label, mathml, latex) not in _shown:
+        _shown.append((label, mathml, latex))
 
 
 def take_math() -> list:

@@ -1,4 +1,4 @@
-"""Expressions as mathematics in the HTML feedback: presentation MathML, allow-listed.
+"""Expressions as mathematics in the feedback: presentation MathML and LaTeX, allow-listed.
 
 Browsers render MathML natively, so the feedback needs no script and works
 offline. The markup comes from SymPy's printer, run in the grading process on
@@ -7,13 +7,17 @@ an expression rebuilt from the student's tree by ``expression_tree.build``
 record is data that could have been edited, so every piece of MathML is
 checked again, element by element, against the allow-list below, both when a
 check makes it and when the report writes it; anything else is dropped and
-the plain text in the message stands alone.
+the plain text in the message stands alone. The notebooks' hidden cells show
+the same expressions as LaTeX (``IPython.display.Math``), also printed by SymPy
+and kept only when every command in it is one of the few SymPy writes here.
 """
 
 from __future__ import annotations
 
 import html
 import re
+
+from sympy.printing.latex import greek_letters_set
 
 #: The presentation elements SymPy's printer writes (``mfenced`` is rewritten as an ``mrow``:
 #: browsers following MathML Core do not draw it).
@@ -103,13 +107,40 @@ def mathml(expr) -> str:
         return ""
 
 
+#: The LaTeX commands SymPy writes for this lesson's expressions (and the Greek letters of names).
+LATEX_COMMANDS = {"frac", "left", "right", "log", "sqrt", "sum", "operatorname", "cdot", "limits", "exp",
+                  "pi", "text", "mathrm", "partial", "infty"} | set(greek_letters_set) | {"lambda"}
+_LATEX_COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
+_LATEX_TEXT = re.compile(r"[A-Za-z0-9 \\{}^_()+\-*/=,.!|\[\]]*\Z")
+
+
+def safe_latex(text: str) -> str:
+    """``text`` if it is LaTeX of the allow-listed commands and plain characters only ("" otherwise)."""
+    if not isinstance(text, str) or len(text) > 4000 or not _LATEX_TEXT.match(text):
+        return ""
+    for command in _LATEX_COMMAND.findall(text):
+        if command not in LATEX_COMMANDS and command not in {",", ";", "!", " ", "{", "}", "|"}:
+            return ""
+    return text
+
+
+def latex(expr) -> str:
+    """LaTeX of a rebuilt expression, allow-listed ("" when SymPy cannot print it)."""
+    import sympy
+
+    try:
+        return safe_latex(sympy.latex(expr))
+    except Exception:  # a printer failure: the plain text stands alone
+        return ""
+
+
 def math_html(items) -> str:
     """The HTML of a check's shown expressions: each label, then its formula, checked again here."""
     rows = []
     for item in items or []:
-        if not (isinstance(item, (list, tuple)) and len(item) == 2 and all(isinstance(v, str) for v in item)):
+        if not (isinstance(item, (list, tuple)) and len(item) in (2, 3) and all(isinstance(v, str) for v in item)):
             continue
-        label, markup = item
+        label, markup = item[:2]
         try:
             formula = sanitize(markup)
         except Unsafe:

@@ -236,7 +236,7 @@ def show_expression(label: str, expr) -> None:
     """Attach ``expr`` (a rebuilt expression) to the current check's result, as MathML."""
     markup = math_display.mathml(expr)
     if markup:
-        framework.show_math(label, markup)
+        framework.show_math(label, markup, math_display.latex(expr))
 
 
 def _difference(new, old) -> str:

@@ -59,4 +59,24 @@ def hidden_check(slug, name):
     if result["status"] == "passed":
         print(f"Hidden check passed ({points}): {result['title']}")
         return None
+    if result.get("points"):  # a derivation right up to the step that breaks keeps a share
+        points += f", {result['points']:g} kept"
+    _show_math(result.get("math", []))
     raise HiddenCheckFailed(f"Hidden check failed ({points}): {result['title']}", result["message"])
+
+
+def _show_math(items):
+    """Show the expressions a failed check names (a derivation's broken steps) as mathematics.
+
+    The LaTeX was printed by the grading process from the rebuilt expression and allow-listed
+    there; labels are the grader's own ("step 3", "your answer")."""
+    shown = [item for item in items if isinstance(item, list) and len(item) == 3 and item[2]]
+    if not shown:
+        return
+    try:
+        from IPython.display import Math, display
+    except ImportError:  # run outside a notebook: the message's plain text says it all
+        return
+    for label, _mathml, latex in shown:
+        plain = "".join(c for c in str(label) if c.isalnum() or c in " /")
+        display(Math(r"\text{%s:}\quad %s" % (plain, latex)))
