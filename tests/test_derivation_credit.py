@@ -133,3 +133,28 @@ def test_the_notebooks_hidden_cell_shows_the_kept_share_and_the_steps_as_latex(m
     with pytest.raises(mle_em_hidden.HiddenCheckFailed, match=r"2 points, 0.66 kept"):
         mle_em_hidden.hidden_check("derivations", "links")
     assert [m.data for m in shown] == ["\\text{step 2:}\\quad \\frac{a}{2}"]
+
+
+def test_the_simplify_benchmark_runs_on_the_reference():
+    from benchmarks import simplify_cost
+
+    costs = simplify_cost.measure(simplify_cost.submissions(quick=True)[:1])
+    assert costs[0].name == "reference" and costs[0].points == costs[0].max_points == 27
+    assert "simplify calls" in simplify_cost.table(costs)
+
+
+def test_links_that_do_not_start_at_the_definition_earn_nothing(grade_source):
+    source = replace_body(exercise("derivations").solution_path.read_text(), "laplace_nll_steps", """
+        return [sp.Sum(sp.Abs(r[i]), (i, 1, n)), n * MAE]
+    """)
+    checks = _by_name(grade_source("derivations", source))
+    assert not any(checks[f"laplace_nll_steps_{name}"].points for name in (
+        "start_at_the_definition", "every_step_follows", "end_affine_in_mae"))
+    assert "is not equal to LAPLACE_NLL" in checks["laplace_nll_steps_every_step_follows"].message
+
+
+def test_a_renamed_index_is_a_repeat_not_a_step():
+    j = sp.Symbol("j", integer=True, positive=True)
+    renamed = sp.Sum(sp.log(ref.normal_density(x[j], mu, sigma)), (j, 1, n))
+    broken = chain_break([STEPS[0], renamed, DROPS_N], PROBLEM, ll_mistakes())
+    assert (broken.step, broken.held, broken.links) == (3, 0, 1)

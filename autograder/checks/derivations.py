@@ -176,8 +176,14 @@ def _starts_at(steps, definition, name: str, function: str) -> None:
     raise CheckFailed(f"Called {call}: step 1 should be the definition {name}, but it is {show(first)}.")
 
 
-def _links(steps, function: str, mistakes: dict) -> None:
-    """Every link holds, or the links before the first broken one earn their share of the points."""
+def _links(steps, definition, name: str, function: str, mistakes: dict) -> None:
+    """Every link holds, or the links before the first broken one earn their share of the points.
+
+    Links prove something only from the definition: a chain whose first step is not equal to it
+    (equalities between unrelated expressions) earns nothing here."""
+    if not numerically_equal(steps[0], definition, PROBLEM.points()):
+        raise CheckFailed(f"Called {_call(function)}: step 1, {show(steps[0])}, is not equal to {name}, so "
+                          f"the steps after it show nothing about {name}. Start at {name} itself.")
     broken = chain_break(steps, PROBLEM, mistakes)
     if broken is None:
         return
@@ -233,7 +239,7 @@ def log_likelihood_steps_start_at_the_definition(student):
 @check("log_likelihood_steps", points=2)
 def log_likelihood_steps_every_step_follows(student):
     """Each step of the log-likelihood's derivation equals the step before it."""
-    _links(_chain(student, "log_likelihood_steps"), "log_likelihood_steps", ll_mistakes())
+    _links(_chain(student, "log_likelihood_steps"), ref.LOG_LIKELIHOOD, "LOG_LIKELIHOOD", "log_likelihood_steps", ll_mistakes())
 
 
 @check("log_likelihood_steps", points=1)
@@ -353,7 +359,7 @@ def gaussian_nll_steps_start_at_the_definition(student):
 @check("gaussian_nll_steps", points=2)
 def gaussian_nll_steps_every_step_follows(student):
     """Each step of the Gaussian NLL's derivation equals the step before it."""
-    _links(_chain(student, "gaussian_nll_steps"), "gaussian_nll_steps", gaussian_nll_mistakes())
+    _links(_chain(student, "gaussian_nll_steps"), ref.GAUSSIAN_NLL, "GAUSSIAN_NLL", "gaussian_nll_steps", gaussian_nll_mistakes())
 
 
 @check("gaussian_nll_steps", points=1)
@@ -401,7 +407,7 @@ def laplace_nll_steps_start_at_the_definition(student):
 @check("laplace_nll_steps", points=2)
 def laplace_nll_steps_every_step_follows(student):
     """Each step of the Laplace NLL's derivation equals the step before it."""
-    _links(_chain(student, "laplace_nll_steps"), "laplace_nll_steps", laplace_nll_mistakes())
+    _links(_chain(student, "laplace_nll_steps"), ref.LAPLACE_NLL, "LAPLACE_NLL", "laplace_nll_steps", laplace_nll_mistakes())
 
 
 @check("laplace_nll_steps", points=1)
@@ -428,7 +434,7 @@ def bernoulli_nll_steps_start_at_the_definition(student):
 @check("bernoulli_nll_steps", points=2)
 def bernoulli_nll_steps_every_step_follows(student):
     """Each step of the Bernoulli NLL's derivation equals the step before it."""
-    _links(_chain(student, "bernoulli_nll_steps"), "bernoulli_nll_steps", bernoulli_mistakes())
+    _links(_chain(student, "bernoulli_nll_steps"), ref.BERNOULLI_NLL, "BERNOULLI_NLL", "bernoulli_nll_steps", bernoulli_mistakes())
 
 
 @check("bernoulli_nll_steps", points=1)

@@ -173,7 +173,8 @@ class Break:
     """Where a derivation breaks: the first step not equal to the one before, and what came before.
 
     ``links`` counts the links of the whole chain and ``held`` those before the break, leaving
-    out a step repeated unchanged (it proves nothing, so it earns nothing).
+    out a step repeated unchanged or with only its Sum's index renamed (it proves nothing, so
+    it earns nothing).
     """
 
     step: int
@@ -197,7 +198,7 @@ def chain_break(steps: list, problem: Problem, mistakes: dict | None = None) -> 
 
 def _find_break(steps: list, problem: Problem, mistakes: dict) -> Break | None:
     points = problem.points()
-    counted = [k for k in range(1, len(steps)) if steps[k] != steps[k - 1]]
+    counted = [k for k in range(1, len(steps)) if not _same_step(steps[k], steps[k - 1])]
     for k in range(1, len(steps)):
         verdict = numerically_equal(steps[k], steps[k - 1], points)
         if verdict is None:
@@ -218,6 +219,21 @@ def _find_break(steps: list, problem: Problem, mistakes: dict) -> Break | None:
         held = sum(1 for j in counted if j < k)
         return Break(k + 1, message, len(counted), held)
     return None
+
+
+_INDEX = sympy.Symbol("index_", integer=True)
+
+
+def _same_step(a, b) -> bool:
+    """The same expression, up to the name of a Sum's index: a repeat, not a step."""
+    if a == b:
+        return True
+    rename = (lambda e: isinstance(e, sympy.Sum) and len(e.limits) == 1,
+              lambda e: sympy.Sum(e.function.xreplace({e.limits[0][0]: _INDEX}), (_INDEX, *e.limits[0][1:])))
+    try:
+        return a.replace(*rename) == b.replace(*rename)
+    except Exception:  # an odd Sum SymPy cannot rebuild: count it as a step
+        return False
 
 
 def first_broken_step(steps: list, problem: Problem, mistakes: dict | None = None) -> str | None:
