@@ -35,7 +35,7 @@ class Cost:
 
 
 def submissions(quick: bool = False) -> list[tuple[str, str]]:
-    from autograder.manifest import exercise
+    from autograder.core.manifest import exercise
 
     out = [("reference", exercise("derivations").solution_path.read_text())]
     files = sorted(WORK.glob("*.py"))
@@ -49,8 +49,8 @@ def submissions(quick: bool = False) -> list[tuple[str, str]]:
 
 
 def measure(named: list[tuple[str, str]]) -> list[Cost]:
-    from autograder import equivalence
-    from autograder.grading import grade_module
+    from autograder.core import equivalence
+    from autograder.core.grading import grade_module
     from autograder.sandbox import Zygote
 
     zygote = Zygote()
