@@ -2,17 +2,23 @@
 
     python -m benchmarks.simplify_cost            # reference, tests/student_work/derivations, mutants
     python -m benchmarks.simplify_cost --quick    # the reference and two student files
+    python -m benchmarks.simplify_cost --cold     # forget proven pairs between submissions
 
 Numbers decide equality (``equivalence``); ``simplify`` only confirms an equal
 answer under a time bound of ``SIMPLIFY_SECONDS`` per comparison and
 ``SIMPLIFY_BUDGET`` per submission, so its cost is the price of the
 confirmation. Each submission is graded whole, in one warm grading process,
-as the batch grader grades it; the first line is the cold one.
+as the batch grader grades it; the first line is the cold one. A worker
+remembers the pairs ``simplify`` has proven equal, so the students after the
+first mostly pay nothing (and the check memo replays the checks whose replies
+it has seen); ``--cold`` forgets the pairs before each submission and turns
+the memo off, which is what one submission costs on its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -48,7 +54,7 @@ def submissions(quick: bool = False) -> list[tuple[str, str]]:
     return out
 
 
-def measure(named: list[tuple[str, str]]) -> list[Cost]:
+def measure(named: list[tuple[str, str]], cold: bool = False) -> list[Cost]:
     from autograder.core import equivalence
     from autograder.core.grading import grade_module
     from autograder.sandbox import Zygote
@@ -60,6 +66,8 @@ def measure(named: list[tuple[str, str]]) -> list[Cost]:
             path = Path(scratch) / "derivations.py"
             for name, source in named:
                 path.write_text(source)
+                if cold:
+                    equivalence._CONFIRMED.clear()
                 log = equivalence.SIMPLIFY
                 calls, timeouts, spent = log.calls, log.timeouts, log.seconds
                 start = time.perf_counter()
@@ -86,8 +94,11 @@ def table(costs: list[Cost]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.simplify_cost", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the reference and two student files only")
+    parser.add_argument("--cold", action="store_true", help="forget proven pairs between submissions")
     args = parser.parse_args(argv)
-    print(table(measure(submissions(args.quick))))
+    if args.cold:
+        os.environ["AUTOGRADER_CHECK_MEMO"] = "0"
+    print(table(measure(submissions(args.quick), cold=args.cold)))
     return 0
 
 
