@@ -25,7 +25,7 @@ def zygote():
 
 @pytest.fixture
 def grade_source(zygote, tmp_path):
-    """grade_source(slug, text) -> ExerciseResult for a module with that text."""
+    """grade_source(slug, text) -> ExerciseRecord for a module with that text."""
 
     def grade(slug: str, text: str, **kwargs):
         path = tmp_path / f"{slug}.py"

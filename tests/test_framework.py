@@ -83,7 +83,7 @@ def _result(function, status, points=1.0, message="m"):
 def test_only_failing_callers_of_failing_functions_are_told():
     results = [_result("e_step", "failed"), _result("fit", "failed"), _result("fit", "passed"),
                _result("m_step", "failed")]
-    dependencies.attribute(results, SOURCE)
+    results = dependencies.attribute(results, SOURCE)
     assert results[1].message.startswith("`fit` calls your `e_step` and `m_step`, which fail their own")
     assert results[1].message.endswith("\nm")
     assert results[2].passed and results[2].points == 1.0 and results[2].message == ""
@@ -93,6 +93,6 @@ def test_only_failing_callers_of_failing_functions_are_told():
 def test_a_caller_of_an_unwritten_function_is_not_called_unwritten():
     results = [_result("e_step", "not_implemented"), _result("fit", "not_implemented"),
                _result("stub", "not_implemented")]
-    dependencies.attribute(results, SOURCE)
+    results = dependencies.attribute(results, SOURCE)
     assert results[1].status == "failed" and "which is not implemented yet: write it first" in results[1].message
     assert results[2].status == "not_implemented" and results[2].message == "m"

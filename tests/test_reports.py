@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
+from dataclasses import replace
 
 from autograder.routes.reports import (feedback_html, feedback_markdown, grades_csv, results_json,
                                 summary_markdown, summary_png)
+from autograder.core.record import ExerciseRecord
 from autograder.core.student import make_record, output_folder
 
 
@@ -17,13 +19,19 @@ def check(function, name, points, status="passed", message=""):
             "status": status, "message": message}
 
 
+def exercise(data: dict) -> ExerciseRecord:
+    """An exercise record from its JSON form (totals are the sums of its checks)."""
+    return ExerciseRecord.from_dict({k: v for k, v in data.items() if k not in ("points", "max_points")})
+
+
 def record(student="ann", message="Called f(<3 floats>): got 1, expected 2. It is the median.",
-           output="", status="graded"):
+           output="", status="graded", second_status="failed"):
     ex = {"exercise": "kmeans", "title": "k-means as hard EM", "status": status, "message": "",
-          "points": 1.0, "max_points": 3.0, "output": output, "seconds": 0.1, "source": "kmeans.py",
+          "output": output, "seconds": 0.1, "source": "kmeans.py",
           "notes": [], "results": [check("assign_clusters", "a", 1.0),
-                                   check("update_centers", "b", 2.0, "failed", message)]}
-    return make_record(student, [ex], fingerprint="f", grader="g")
+                                   check("update_centers", "b", 2.0, second_status,
+                                         message if second_status != "passed" else "")]}
+    return make_record(student, [exercise(ex)], fingerprint="f", grader="g")
 
 
 def test_results_json_follows_gradescopes_schema():
@@ -84,8 +92,8 @@ def test_control_characters_are_escaped_in_every_report():
     from autograder.routes.batch import printable
 
     rec = record(student=HOSTILE_ID, message="line one\nline two \x1b[31mred\u202e", output="a\x1b[2Jb\nc")
-    rec["flags"] = ["kmeans: ignored kmeans\n.ipynb"]
-    rec["problems"] = "; ".join(rec["flags"])
+    flags = ["kmeans: ignored kmeans\n.ipynb"]
+    rec = replace(rec, flags=flags, problems="; ".join(flags))
     shown = "ann\\n# Full marks\\x1b[2J\\r\\t\\u202eexe.txt\\x85"
     assert printable(HOSTILE_ID) == shown
     text = grades_csv([rec], ["kmeans"], {HOSTILE_ID: HOSTILE_ID + "/feedback.md"})
@@ -140,8 +148,8 @@ def em_record():
              "results": results}
     km_ex = {"exercise": "kmeans", "title": "k-means", "status": "missing", "message": "No file.",
              "output": "", "points": 0.0, "max_points": 3.0, "seconds": 0.0, "source": "",
-             "notes": [], "results": [check("assign_clusters", "a", 3.0, "missing", "No file.")]}
-    return make_record("ann", [em_ex, km_ex], fingerprint="f", grader="g")
+             "notes": [], "results": [check("assign_clusters", "a", 3.0, "failed", "No file.")]}
+    return make_record("ann", [exercise(em_ex), exercise(km_ex)], fingerprint="f", grader="g")
 
 
 def test_feedback_opens_with_what_to_fix_first():
@@ -158,8 +166,7 @@ def test_feedback_opens_with_what_to_fix_first():
     page = feedback_html(rec)
     assert "<h2>Fix these first</h2><ol><li><code>e_step</code> (em_gmm): fails 1 of 2" in page
     assert "<code>fit_gmm_em</code> calls <code>e_step</code>" in page
-    passing = record()
-    passing["exercises"][0]["results"][1].update(status="passed", points=2.0, message="")
+    passing = record(second_status="passed")
     assert "Every graded function passes all its checks." in feedback_markdown(passing)
 
 
@@ -180,9 +187,9 @@ def test_summary_figure_names_checks_by_title_and_has_a_bounded_height():
     assert labels == ["assign_clusters: Title of a", "update_centers: Title of b"]
 
     def many(n):
-        ex = record()["exercises"][0] | {"results": [check(f"f{i}", f"c{i}", 1.0, "failed" if i % 3 else "passed",
-                                                            "wrong") for i in range(n)]}
-        return [make_record("ann", [ex], fingerprint="f", grader="g")]
+        ex = record().exercises[0].to_dict() | {"results": [
+            check(f"f{i}", f"c{i}", 1.0, "failed" if i % 3 else "passed", "wrong") for i in range(n)]}
+        return [make_record("ann", [exercise(ex)], fingerprint="f", grader="g")]
 
     tall = summary_figure(many(120))
     assert len(tall.axes[1].get_yticklabels()) == MAX_BARS

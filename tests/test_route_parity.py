@@ -10,6 +10,7 @@ nbgrader hidden cells' grading process must produce identical per-check records.
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -18,6 +19,7 @@ import pytest
 from autograder.generation import sample_cohort
 
 from autograder.core import student
+from autograder.core.record import ExerciseRecord
 from autograder.routes.gradescope import export_zip
 from autograder.core.policy import DEFAULT, Policy
 from tests.test_gradescope import run_in_fake_gradescope
@@ -34,10 +36,12 @@ def _notebook(code: str) -> str:
     return nbformat.writes(nbformat.v4.new_notebook(cells=cells))
 
 
-def _comparable(exercise: dict) -> dict:
-    """An exercise record without what may differ from run to run (time taken) and the
-    cells' extras (checks by name and the isolation, which batch keeps on the student's record)."""
-    return {k: v for k, v in exercise.items() if k not in ("seconds", "checks", "isolation")}
+def _comparable(exercise: dict) -> ExerciseRecord:
+    """The typed exercise record read from a route's JSON (strictly: a route writing anything else
+    fails here), without what may differ from run to run (time taken) and the cells' extras
+    (checks by name and the isolation, which batch keeps on the student's record)."""
+    record = ExerciseRecord.from_dict({k: v for k, v in exercise.items() if k not in ("checks", "isolation")})
+    return replace(record, seconds=0.0)
 
 
 @pytest.mark.slow

@@ -228,7 +228,8 @@ def test_nfd_folder_name_alone_becomes_its_nfc_id(tmp_path):
 
 
 def test_student_whose_zip_entries_were_all_refused_still_has_a_submission(tmp_path):
-    from autograder.core.student import NO_GRADABLE_FILE, make_record
+    from autograder.core.record import ExerciseRecord, StudentStatus
+    from autograder.core.student import make_record
 
     archive = make_zip(tmp_path / "c.zip", {
         "ann/kmeans.py": "x = 1\n",
@@ -241,11 +242,10 @@ def test_student_whose_zip_entries_were_all_refused_still_has_a_submission(tmp_p
     zed = by_id["zed"]
     assert zed.folder is None and not zed.files and zed.rejected
     assert len(zed.flags) == 2 and all("zip entry" in f for f in zed.flags)
-    exercises = [{"exercise": slug, "status": prepare(zed, slug, tmp_path / "m").status, "points": 0.0,
-                  "max_points": 1.0} for slug in SLUGS]
+    exercises = [ExerciseRecord(slug, prepare(zed, slug, tmp_path / "m").status) for slug in SLUGS]
     record = make_record("zed", exercises, fingerprint="", grader="", flags=zed.flags,
                          rejected=zed.rejected, gradable=bool(zed.files))
-    assert record["status"] == NO_GRADABLE_FILE and "zip entry" in record["problems"]
+    assert record.status is StudentStatus.NO_GRADABLE_FILE and "zip entry" in record.problems
 
 
 # --------------------------------------------------------------------------

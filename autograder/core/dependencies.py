@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 
 #: Statuses of a function's own checks that make it a suspect for its callers.
 FAILING = {"failed", "not_implemented", "forbidden"}
@@ -83,16 +84,17 @@ def _names(functions: list[str]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def attribute(results, source: str) -> None:
-    """Put "`caller` calls your `callee`, which fails its own checks: fix `callee` first"
+def attribute(results, source: str) -> list:
+    """``results`` with "`caller` calls your `callee`, which fails its own checks: fix `callee` first"
     before the message of every failing check of a caller whose callee fails."""
+    results = list(results)
     graph, stubs = reached(source, {r.function for r in results})
     status, order = {}, {}
     for r in results:
         order.setdefault(r.function, len(order))
         if r.status in FAILING:
             status.setdefault(r.function, set()).add(r.status)
-    for r in results:
+    for i, r in enumerate(results):
         if r.status not in ("failed", "not_implemented"):
             continue
         if r.status == "not_implemented" and r.function in stubs:
@@ -108,9 +110,10 @@ def attribute(results, source: str) -> None:
             why = ("which fails its own checks" if len(culprits) == 1
                    else "which fail their own checks")
             fix = f"fix {_names(culprits)} first" if len(culprits) == 1 else "fix them first"
-        r.message = (f"`{r.function}` calls your {_names(culprits)}, {why}: {fix}. "
-                     f"What this check saw, possibly a consequence of that:\n{r.message}")
-        r.status = "failed"
+        results[i] = replace(r, status="failed", message=(
+            f"`{r.function}` calls your {_names(culprits)}, {why}: {fix}. "
+            f"What this check saw, possibly a consequence of that:\n{r.message}"))
+    return results
 
 
 def blamed_on(function: str, message: str) -> list[str]:

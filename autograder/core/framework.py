@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from ..sandbox.wire import FigureData, Unsupported
+from .record import CheckResult  # noqa: F401  (the checks' outcome; re-exported)
 
 #: Base of every hidden seed. Public tests use other data (seed 42 tempos,
 #: the lesson's mixture with seed 0), so hard-coded public answers fail here.
@@ -53,33 +54,6 @@ class Check:
     title: str
     points: float
     run: Callable
-
-
-@dataclass
-class CheckResult:
-    """One check's outcome: plain data that any front end can render."""
-
-    exercise: str
-    function: str
-    name: str
-    title: str
-    points: float
-    max_points: float
-    status: str  # passed, failed, not_implemented, forbidden, grader_error
-    message: str = ""
-    #: Expressions the message shows, as [label, presentation MathML, LaTeX] for the HTML feedback
-    #: and the notebooks; printed from rebuilt (allow-listed) trees, never from a student's text.
-    math: list = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return self.status == "passed"
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        if not data["math"]:
-            del data["math"]  # the records of numeric exercises stay as they were
-        return data
 
 
 REGISTRY: dict[str, list[Check]] = {}

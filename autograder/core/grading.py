@@ -14,13 +14,14 @@ import shutil
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from . import check_memo, dependencies, forbidden, framework, reference_memo
-from .framework import CheckFailed, CheckResult, ForbiddenRoutine, NotImplementedYet, PartialCredit, Student
+from .framework import CheckFailed, ForbiddenRoutine, NotImplementedYet, PartialCredit, Student
+from .record import CheckResult, ExerciseRecord
 from .manifest import exercise as find_exercise
 from .manifest import exercises
 from .policy import DEFAULT as DEFAULT_POLICY
@@ -36,31 +37,6 @@ def checks_for(slug: str) -> list[framework.Check]:
 
 def max_points(slug: str) -> float:
     return sum(c.points for c in checks_for(slug))
-
-
-@dataclass
-class ExerciseResult:
-    exercise: str
-    status: str  # graded, missing, load_error
-    message: str = ""
-    results: list[CheckResult] = field(default_factory=list)
-    output: str = ""
-    seconds: float = 0.0
-
-    @property
-    def points(self) -> float:
-        return round(sum(r.points for r in self.results), 6)
-
-    @property
-    def max_points(self) -> float:
-        return round(sum(r.max_points for r in self.results), 6)
-
-    def to_dict(self) -> dict:
-        return {
-            "exercise": self.exercise, "status": self.status, "message": self.message,
-            "points": self.points, "max_points": self.max_points, "output": self.output,
-            "seconds": round(self.seconds, 3), "results": [r.to_dict() for r in self.results],
-        }
 
 
 class Session:
@@ -132,7 +108,7 @@ def _zero(check: framework.Check, status: str, message: str) -> CheckResult:
 
 def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
                  limits: Limits = DEFAULT_POLICY.limits(), budget: float = DEFAULT_POLICY.budget,
-                 siblings: dict[str, Path] | None = None) -> ExerciseResult:
+                 siblings: dict[str, Path] | None = None) -> ExerciseRecord:
     """Run every hidden check of exercise ``slug`` against the student's file.
 
     ``siblings``: the student's other exercise modules (slug -> prepared
@@ -144,11 +120,11 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
     start = time.monotonic()
     if module_path is None:
         message = f"No {slug}.py (or {slug}.ipynb) was submitted."
-        return ExerciseResult(slug, "missing", message,
+        return ExerciseRecord(slug, "missing", message,
                               [_zero(c, "failed", message) for c in checks], seconds=0.0)
     if Path(module_path).is_symlink() or not Path(module_path).is_file():
         message = (f"{slug}.py is a symbolic link or not a regular file: submit the file itself.")
-        return ExerciseResult(slug, "load_error", message,
+        return ExerciseRecord(slug, "load_error", message,
                               [_zero(c, "failed", message) for c in checks], seconds=0.0)
     scratch = Path(tempfile.mkdtemp(prefix=f"grade-{slug}-"))
     try:
@@ -166,27 +142,27 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
         if session.load.status != "loaded":
             message = _load_failure(slug, session.load)
             output = session.close()
-            return ExerciseResult(slug, "load_error", message,
+            return ExerciseRecord(slug, "load_error", message,
                                   [_zero(c, "failed", message) for c in checks], output,
                                   time.monotonic() - start)
         results = [_run_check_remembered(c, session) for c in checks]
         if session.blocked:
             return _blocked(slug, checks, session, start)
-        _zero_forbidden_functions(results, uses)
-        dependencies.attribute(results, _source(student_file))
+        results = _zero_forbidden_functions(results, uses)
+        results = dependencies.attribute(results, _source(student_file))
         output = session.close()
-        return ExerciseResult(slug, "graded", "", results, output, time.monotonic() - start)
+        return ExerciseRecord(slug, "graded", "", results, output, time.monotonic() - start)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _blocked(slug: str, checks, session: Session, start: float) -> ExerciseResult:
+def _blocked(slug: str, checks, session: Session, start: float) -> ExerciseRecord:
     """The submission tried to escape the sandbox: the whole exercise scores 0, saying what it tried."""
     tried = "; ".join(session.blocked[:3])
     message = (f"Your {slug}.py tried to {tried}. The grader does not allow that, so this "
                f"exercise scores 0. Compute the answers from the function's arguments only.")
     output = session.close()
-    return ExerciseResult(slug, "blocked", message, [_zero(c, "blocked", message) for c in checks],
+    return ExerciseRecord(slug, "blocked", message, [_zero(c, "blocked", message) for c in checks],
                           output, time.monotonic() - start)
 
 
@@ -219,9 +195,7 @@ def _run_check(check: framework.Check, student: Student) -> CheckResult:
 
 def _failed(check: framework.Check, status: str, message: str) -> CheckResult:
     """A failed check's result, with the expressions it showed (for the HTML feedback)."""
-    result = _zero(check, status, message)
-    result.math = framework.take_math()
-    return result
+    return replace(_zero(check, status, message), math=framework.take_math())
 
 
 def _run_check_remembered(check: framework.Check, session: Session) -> CheckResult:
@@ -236,15 +210,15 @@ def _source(path: Path) -> str:
     return path.read_bytes().decode("utf-8", errors="replace")
 
 
-def _zero_forbidden_functions(results: list[CheckResult], uses: dict[str, list[str]] | None = None) -> None:
-    """A function that called a forbidden routine in any check, or whose source uses one, loses
-    all its points; the other functions keep theirs."""
+def _zero_forbidden_functions(results: list[CheckResult],
+                              uses: dict[str, list[str]] | None = None) -> list[CheckResult]:
+    """``results`` where a function that called a forbidden routine in any check, or whose source
+    uses one, loses all its points; the other functions keep theirs."""
     forbidden = {r.function: r.message for r in results if r.status == "forbidden"}
     for function, routines in (uses or {}).items():
         forbidden.setdefault(function, framework.forbidden_message(function, routines))
-    for r in results:
-        if r.function in forbidden and r.status != "forbidden":
-            r.points, r.status, r.message = 0.0, "forbidden", forbidden[r.function]
+    return [replace(r, points=0.0, status="forbidden", message=forbidden[r.function])
+            if r.function in forbidden and r.status != "forbidden" else r for r in results]
 
 
 def _load_failure(slug: str, load: Reply) -> str:

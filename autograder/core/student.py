@@ -1,10 +1,10 @@
 """Grade every exercise of one student, and keep the outcome as a record on disk.
 
-The record (``record.json`` in the student's output folder) is plain JSON:
-every check's points and message, the content hash of the student's files
-and a fingerprint of the grader. It is written last and atomically, so a
-student whose record exists is fully graded, and every report (results.json,
-feedback, grades.csv, the summary) is rendered from records alone.
+The record (``record.StudentRecord``, saved as ``record.json`` in the student's
+output folder) holds every check's points and message, the content hash of the
+student's files and a fingerprint of the grader. It is written last and
+atomically, so a student whose record exists is fully graded, and every report
+(results.json, feedback, grades.csv, the summary) is rendered from records alone.
 """
 
 from __future__ import annotations
@@ -17,14 +17,16 @@ import socket
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from .escaping import escape_controls
-from .framework import CheckResult
-from .grading import ExerciseResult, all_slugs, checks_for, grade_module
+from .grading import all_slugs, checks_for, grade_module
 from .manifest import ROOT, exercise
 from .policy import DEFAULT as DEFAULT_POLICY
 from .policy import Policy
+from .record import (CheckResult, ExerciseRecord, ExerciseStatus, RecordError, StudentRecord,
+                     StudentStatus)
 from ..sandbox import AttachedZygote, SandboxError, Zygote
 from .submissions import PreparedFile, Submission, prepare
 
@@ -58,11 +60,17 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         raise
 
 
-def read_record(folder: Path) -> dict | None:
+def read_record(folder: Path) -> StudentRecord | None:
+    """The record saved in ``folder``, or None when there is none or it is not one this grader
+    writes (damaged, edited, an older format): such a student is graded again."""
     try:
-        return json.loads((folder / RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return StudentRecord.from_dict(json.loads((folder / RECORD).read_text(encoding="utf-8")))
+    except (OSError, ValueError, RecordError, RecursionError):
         return None
+
+
+def save_record(folder: Path, record: StudentRecord) -> None:
+    write_atomic(folder / RECORD, json.dumps(record.to_dict(), indent=1, ensure_ascii=False))
 
 
 def grader_files() -> list[Path]:
@@ -89,20 +97,20 @@ def grader_fingerprint(options: dict) -> str:
 # Grading one student
 # --------------------------------------------------------------------------
 
-def _zero_result(slug: str, status: str, message: str) -> ExerciseResult:
+def _zero_result(slug: str, status: str, message: str) -> ExerciseRecord:
     checks = checks_for(slug)
-    return ExerciseResult(slug, status, message, [
+    return ExerciseRecord(slug, status, message, [
         CheckResult(c.exercise, c.function, c.name, c.title, 0.0, c.points, "failed", message)
         for c in checks])
 
 
-def _grader_error(slug: str, exc: BaseException) -> ExerciseResult:
+def _grader_error(slug: str, exc: BaseException) -> ExerciseRecord:
     message = (f"The grader failed on this exercise ({type(exc).__name__}: {exc}). "
                f"This is not your mistake: your teaching staff has been told.")
     try:
         return _zero_result(slug, "grader_error", message)
     except Exception:  # not even the checks could be loaded
-        return ExerciseResult(slug, "grader_error", message)
+        return ExerciseRecord(slug, "grader_error", message)
 
 
 class ZygoteKeeper:
@@ -173,8 +181,8 @@ def prepare_all(submission: Submission, slugs, scratch: Path) -> dict[str, Prepa
 
 def grade_exercise(submission: Submission, slug: str, keeper: ZygoteKeeper, scratch: Path, *,
                    policy: Policy = DEFAULT_POLICY,
-                   prepared: dict[str, PreparedFile | Exception] | None = None) -> dict:
-    """One exercise of one student, as a plain dict (never raises).
+                   prepared: dict[str, PreparedFile | Exception] | None = None) -> ExerciseRecord:
+    """One exercise of one student (never raises).
 
     The one grading function of every route (batch, Gradescope, the nbgrader cells):
     the files are prepared (size, empty, BOM, notebook extraction), then graded under
@@ -206,21 +214,20 @@ def grade_exercise(submission: Submission, slug: str, keeper: ZygoteKeeper, scra
             except Exception as exc:
                 result = _grader_error(slug, exc)
                 break
-    data = result.to_dict()
-    data["title"] = exercise(slug).title
-    data["source"] = mine.source if mine else ""
-    data["notes"] = list(mine.notes) if mine else []
-    for r in data["results"]:  # a passing check's remark (float32 precision, say), once per exercise
-        remark = r["message"].removeprefix("Note: ") if r["status"] == "passed" else ""
-        if remark and remark not in data["notes"]:
-            data["notes"].append(remark)
-    if any(r.status == "grader_error" for r in result.results) and data["status"] == "graded":
-        data["status"] = "grader_error"
-    return data
+    notes = list(mine.notes) if mine else []
+    for r in result.results:  # a passing check's remark (float32 precision, say), once per exercise
+        remark = r.message.removeprefix("Note: ") if r.passed else ""
+        if remark and remark not in notes:
+            notes.append(remark)
+    status = result.status
+    if status == ExerciseStatus.GRADED and any(r.status == "grader_error" for r in result.results):
+        status = ExerciseStatus.GRADER_ERROR
+    return replace(result, title=exercise(slug).title, source=mine.source if mine else "",
+                   notes=notes, status=status)
 
 
 def grade_student(submission: Submission, keeper: ZygoteKeeper, *, slugs: list[str],
-                  policy: Policy = DEFAULT_POLICY, grader: str = "") -> dict:
+                  policy: Policy = DEFAULT_POLICY, grader: str = "") -> StudentRecord:
     """Every exercise of one student: the record that every report is rendered from."""
     start = time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix="student-"))
@@ -234,52 +241,36 @@ def grade_student(submission: Submission, keeper: ZygoteKeeper, *, slugs: list[s
     return make_record(submission.student, exercises, fingerprint=submission.fingerprint(),
                        grader=grader, notes=submission.notes, rejected=submission.rejected,
                        flags=submission.flags, gradable=any(s in submission.files for s in slugs),
-                       seconds=time.monotonic() - start)
+                       seconds=time.monotonic() - start, isolation=policy.isolation)
 
 
-#: Status of a student none of whose files could be read (every one missing or refused).
-NO_GRADABLE_FILE = "no gradable file"
-
-
-def make_record(student: str, exercises: list[dict], *, fingerprint: str, grader: str,
+def make_record(student: str, exercises: list[ExerciseRecord], *, fingerprint: str, grader: str,
                 notes: list[str] = (), rejected: str = "", flags: list[str] = (),
-                gradable: bool = True, seconds: float = 0.0) -> dict:
+                gradable: bool = True, seconds: float = 0.0, isolation: str = "") -> StudentRecord:
     """The record of one student. ``flags``: problems found before grading (files ignored,
     colliding ids, refused zip entries), listed first in grades.csv's problems column."""
-    problems = list(flags) + [f"{e['exercise']}: {e['status'].replace('_', ' ')}" for e in exercises
-                              if e["status"] != "graded"]
+    problems = list(flags) + [f"{e.exercise}: {e.status.replace('_', ' ')}" for e in exercises
+                              if e.status != ExerciseStatus.GRADED]
     if not gradable:
-        status = NO_GRADABLE_FILE
+        status = StudentStatus.NO_GRADABLE_FILE
     elif rejected:
-        status = "rejected"
-    elif any(e["status"] == "grader_error" for e in exercises):
-        status = "grader_error"
-    elif any(e["status"] != "graded" for e in exercises):
-        status = "incomplete"
+        status = StudentStatus.REJECTED
+    elif any(e.status == ExerciseStatus.GRADER_ERROR for e in exercises):
+        status = StudentStatus.GRADER_ERROR
+    elif any(e.status != ExerciseStatus.GRADED for e in exercises):
+        status = StudentStatus.INCOMPLETE
     else:
-        status = "graded"
-    return {
-        "student": student,
-        "status": status,
-        "problems": "; ".join(problems),
-        "points": round(sum(e["points"] for e in exercises), 6),
-        "max_points": round(sum(e["max_points"] for e in exercises), 6),
-        "exercises": exercises,
-        "notes": list(notes),
-        "flags": list(flags),
-        "rejected": rejected,
-        "fingerprint": fingerprint,
-        "grader": grader,
-        "seconds": round(seconds, 3),
-    }
+        status = StudentStatus.GRADED
+    return StudentRecord(student=student, status=status, exercises=exercises,
+                         problems="; ".join(problems), notes=notes, flags=flags, rejected=rejected,
+                         fingerprint=fingerprint, grader=grader, isolation=isolation, seconds=seconds)
 
 
-def failed_record(submission: Submission, slugs: list[str], reason: str, grader: str = "") -> dict:
+def failed_record(submission: Submission, slugs: list[str], reason: str, grader: str = "",
+                  isolation: str = "") -> StudentRecord:
     """The row of a student whose grading crashed twice: zero, flagged, re-graded next run."""
-    exercises = []
-    for slug in slugs:
-        data = _grader_error(slug, RuntimeError(reason)).to_dict()
-        data.update(title=exercise(slug).title, source="", notes=[])
-        exercises.append(data)
+    exercises = [replace(_grader_error(slug, RuntimeError(reason)), title=exercise(slug).title)
+                 for slug in slugs]
     return make_record(submission.student, exercises, fingerprint=submission.fingerprint(),
-                       grader=grader, notes=submission.notes, flags=submission.flags)
+                       grader=grader, notes=submission.notes, flags=submission.flags,
+                       isolation=isolation)

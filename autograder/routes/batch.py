@@ -32,8 +32,9 @@ from ..core.policy import DEFAULT as DEFAULT_POLICY
 from ..core.policy import Policy
 from ..sandbox import Zygote
 from ..sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, describe, require
-from ..core.student import (RECORD, ZygoteKeeper, failed_record, grade_student, grader_fingerprint,
-                      output_folder, read_record, write_atomic)
+from ..core.record import StudentRecord, StudentStatus
+from ..core.student import (ZygoteKeeper, failed_record, grade_student, grader_fingerprint,
+                            output_folder, read_record, save_record, write_atomic)
 from ..core.submissions import Cohort, Submission, SubmissionsError, find_cohort
 
 DEFAULT_TIMEOUT = DEFAULT_POLICY.call_timeout
@@ -166,23 +167,20 @@ def pool_context(slugs: list[str]):
     return context
 
 
-def grade_and_write(submission: Submission, folder: Path, options: dict, grader: str) -> dict:
+def grade_and_write(submission: Submission, folder: Path, options: dict, grader: str) -> StudentRecord:
     """Grade one student and write their reports, then their record (the commit point)."""
     global _KEEPER
     if _KEEPER is None:
         _KEEPER = ZygoteKeeper()
     record = grade_student(submission, _KEEPER, slugs=options["slugs"],
                            policy=Policy.from_dict(options["policy"]), grader=grader)
-    record["isolation"] = options["policy"]["isolation"]
     commit(folder, record)
     return record
 
 
-def commit(folder: Path, record: dict) -> None:
-    import json
-
+def commit(folder: Path, record: StudentRecord) -> None:
     write_student_reports(folder, record)
-    write_atomic(folder / RECORD, json.dumps(record, indent=1, ensure_ascii=False))
+    save_record(folder, record)
 
 
 # --------------------------------------------------------------------------
@@ -201,15 +199,15 @@ class Progress:
 
             self.bar = tqdm(total=total, unit="student", dynamic_ncols=True, file=sys.stderr)
 
-    def update(self, record: dict) -> None:
+    def update(self, record: StudentRecord) -> None:
         self.done += 1
         if self.bar is not None:
-            self.bar.set_postfix_str(printable(record["student"])[:30], refresh=False)
+            self.bar.set_postfix_str(printable(record.student)[:30], refresh=False)
             self.bar.update(1)
         else:
-            print(f"[{self.done:>{len(str(self.total))}}/{self.total}] {printable(record['student'])}: "
-                  f"{fmt_points(record['points'])}/{fmt_points(record['max_points'])} {record['status']} "
-                  f"({record.get('seconds', 0):.1f} s)", flush=True)
+            print(f"[{self.done:>{len(str(self.total))}}/{self.total}] {printable(record.student)}: "
+                  f"{fmt_points(record.points)}/{fmt_points(record.max_points)} {record.status} "
+                  f"({record.seconds:.1f} s)", flush=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -253,7 +251,7 @@ def _run(args, options: dict, out: Path, scratch: Path) -> int:
 
 
 def grade_cohort(cohort: Cohort, args, options: dict, out: Path,
-                 start: float | None = None) -> tuple[int, list[dict]]:
+                 start: float | None = None) -> tuple[int, list[StudentRecord]]:
     """Grade a found cohort into OUT (records, reports, grades.csv, summary); (exit status, records).
 
     ``args`` carries ``force``, ``jobs`` and ``progress``. Shared by ``grade`` and the
@@ -262,13 +260,13 @@ def grade_cohort(cohort: Cohort, args, options: dict, out: Path,
     start = time.monotonic() if start is None else start
     grader = grader_fingerprint(options)
     folders = output_folders(out, [s.student for s in cohort.submissions])
-    records: dict[str, dict] = {}
+    records: dict[str, StudentRecord] = {}
     todo: list[Submission] = []
     for submission in cohort.submissions:
         folder = folders[submission.student]
         record = None if args.force else read_record(folder)
-        if (record and record.get("grader") == grader and record.get("status") != "grader_error"
-                and record.get("fingerprint") == submission.fingerprint()):
+        if (record and record.grader == grader and record.status != StudentStatus.GRADER_ERROR
+                and record.fingerprint == submission.fingerprint()):
             records[submission.student] = record
             if not all((folder / name).exists() for name in ("results.json", "feedback.md", "feedback.html")):
                 write_student_reports(folder, record)
@@ -303,9 +301,9 @@ def grade_cohort(cohort: Cohort, args, options: dict, out: Path,
 
 
 def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str, jobs: int,
-               progress: Progress) -> dict[str, dict]:
+               progress: Progress) -> dict[str, StudentRecord]:
     """Grade in a pool; a student whose worker died is retried once, then recorded as a grader error."""
-    done: dict[str, dict] = {}
+    done: dict[str, StudentRecord] = {}
     attempts: dict[str, int] = {}
     pending = list(todo)
     if pending:  # the summary's plotting imports, while the workers grade
@@ -343,8 +341,8 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
                 if attempts[submission.student] < 2:
                     pending.append(submission)
                 else:
-                    record = failed_record(submission, options["slugs"], reason, grader)
-                    record["isolation"] = options["policy"]["isolation"]
+                    record = failed_record(submission, options["slugs"], reason, grader,
+                                           isolation=options["policy"]["isolation"])
                     commit(folders[submission.student], record)
                     done[submission.student] = record
                     progress.update(record)
@@ -388,28 +386,28 @@ def output_folders(out: Path, students: list[str]) -> dict[str, Path]:
     return folders
 
 
-def print_class_table(records: list[dict], slugs: list[str], limit: int = 60) -> None:
+def print_class_table(records: list[StudentRecord], slugs: list[str], limit: int = 60) -> None:
     """The class at a glance: one line per student (the first ``limit``), then the means."""
     if not records:
         return
-    width = min(32, max(7, *(len(printable(r["student"])) for r in records)))
+    width = min(32, max(7, *(len(printable(r.student)) for r in records)))
     columns = [max(len(s), 6) for s in slugs]
     header = f"{'student':<{width}}  " + "  ".join(f"{s:>{w}}" for s, w in zip(slugs, columns))
     print("\n" + header + f"  {'total':>9}  status")
     print("-" * (len(header) + 20))
     for record in records[:limit]:
-        by_slug = {ex["exercise"]: ex for ex in record["exercises"]}
-        name = printable(record["student"])
+        by_slug = {ex.exercise: ex for ex in record.exercises}
+        name = printable(record.student)
         name = name if len(name) <= width else name[: width - 1] + "…"
-        cells = "  ".join(f"{fmt_points(by_slug[s]['points']) if s in by_slug else '':>{w}}"
+        cells = "  ".join(f"{fmt_points(by_slug[s].points) if s in by_slug else '':>{w}}"
                           for s, w in zip(slugs, columns))
-        total = f"{fmt_points(record['points'])}/{fmt_points(record['max_points'])}"
-        print(f"{name:<{width}}  {cells}  {total:>9}  {record['status']}")
+        total = f"{fmt_points(record.points)}/{fmt_points(record.max_points)}"
+        print(f"{name:<{width}}  {cells}  {total:>9}  {record.status}")
     if len(records) > limit:
         print(f"... and {len(records) - limit} more students in grades.csv")
     means = "  ".join(
-        f"{sum(ex['points'] for r in records for ex in r['exercises'] if ex['exercise'] == s) / len(records):>{w}.1f}"
+        f"{sum(ex.points for r in records for ex in r.exercises if ex.exercise == s) / len(records):>{w}.1f}"
         for s, w in zip(slugs, columns))
-    total_mean = sum(r["points"] for r in records) / len(records)
+    total_mean = sum(r.points for r in records) / len(records)
     print("-" * (len(header) + 20))
     print(f"{'mean':<{width}}  {means}  {total_mean:>9.1f}")

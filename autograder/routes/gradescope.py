@@ -118,7 +118,7 @@ def grade_in_container(root: Path) -> dict:
     """
     from ..core.grading import all_slugs
     from .reports import results_json
-    from ..core.student import ZygoteKeeper, grade_student, write_atomic
+    from ..core.student import ZygoteKeeper, grade_student, save_record, write_atomic
     from ..core.submissions import find_student_files
 
     from ..core.policy import exported
@@ -134,9 +134,8 @@ def grade_in_container(root: Path) -> dict:
         record = grade_student(submission, keeper, slugs=slugs, policy=policy)
     finally:
         keeper.close()
-    record["isolation"] = policy.isolation
     results = results_json(record)
-    write_atomic(root / "results" / "record.json", json.dumps(record, indent=1, ensure_ascii=False))
+    save_record(root / "results", record)
     write_atomic(root / "results" / "results.json", json.dumps(results, indent=2, ensure_ascii=False))
     return results
 

@@ -29,7 +29,8 @@ def submission_code(notebook: Path) -> str:
 
 
 def grade_notebook(notebook: Path, slug: str, keeper=None) -> dict:
-    """The exercise record of one notebook, as the batch grader writes it, plus ``checks`` by name.
+    """The exercise record of one notebook as JSON (``ExerciseRecord.to_dict``, what the batch
+    grader writes), plus ``checks`` by name and the isolation, for the kernel's hidden cells.
 
     Graded by ``student.grade_exercise`` under the batch grader's policy (isolation as
     exported): the same file checks, extraction, limits and budget as ``python -m
@@ -60,10 +61,11 @@ def grade_notebook(notebook: Path, slug: str, keeper=None) -> dict:
     submission.problems.pop(slug, None)
     try:
         with tempfile.TemporaryDirectory(prefix="nbgrader-cells-") as scratch:
-            data = grade_exercise(submission, slug, keeper, Path(scratch), policy=policy)
+            record = grade_exercise(submission, slug, keeper, Path(scratch), policy=policy)
     finally:
         if own:
             keeper.close()
+    data = record.to_dict()
     data["checks"] = {r["name"]: r for r in data["results"]}
     data["isolation"] = policy.isolation
     return data

@@ -25,6 +25,7 @@ from pathlib import Path
 from . import batch
 from ..generation.notebooks import HIDDEN_GRADE_PREFIX, hidden_grade_id
 from ..sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, require
+from ..core.record import StudentRecord
 from ..core.submissions import Cohort, Submission, find_student_files
 
 
@@ -71,7 +72,7 @@ def find_submitted(course: Path, assignment: str, slugs: list[str],
     return Cohort(found, notes)
 
 
-def write_gradebook(db_url: str, assignment: str, records: list[dict]) -> list[str]:
+def write_gradebook(db_url: str, assignment: str, records: list[StudentRecord]) -> list[str]:
     """Set each hidden cell's autograded score to its check's points; returns notes for the instructor.
 
     Refuses (``GradebookError``) before writing anything when the gradebook's hidden
@@ -90,19 +91,19 @@ def write_gradebook(db_url: str, assignment: str, records: list[dict]) -> list[s
         cells = {nb.name: {c.name: c for c in nb.grade_cells} for nb in source.notebooks}
         _check_cells_match(cells, records)
         for record in records:
-            student = record["student"]
+            student = record.student
             gb.update_or_create_student(student)
             try:
                 gb.find_submission(assignment, student)
             except MissingEntry:
                 gb.add_submission(assignment, student)
-            for ex in record["exercises"]:
-                notebook = ex["exercise"]
+            for ex in record.exercises:
+                notebook = ex.exercise
                 if notebook not in cells:
                     continue
-                for result in ex["results"]:
-                    grade = gb.find_grade(hidden_grade_id(result["name"]), notebook, assignment, student)
-                    grade.auto_score = float(result["points"])
+                for result in ex.results:
+                    grade = gb.find_grade(hidden_grade_id(result.name), notebook, assignment, student)
+                    grade.auto_score = float(result.points)
                     grade.needs_manual_grade = grade.manual_score is not None
                     if grade.manual_score is not None and grade.manual_score != grade.auto_score:
                         notes.append(f"{student}/{notebook}/{grade.name}: a grader's score "
@@ -123,21 +124,21 @@ def _alembic_on_path() -> None:
         os.environ["PATH"] = os.pathsep.join([here, os.environ.get("PATH", "")])
 
 
-def _check_cells_match(cells: dict[str, dict], records: list[dict]) -> None:
+def _check_cells_match(cells: dict[str, dict], records: list[StudentRecord]) -> None:
     for record in records:
-        for ex in record["exercises"]:
-            hidden = {name: c for name, c in cells.get(ex["exercise"], {}).items()
+        for ex in record.exercises:
+            hidden = {name: c for name, c in cells.get(ex.exercise, {}).items()
                       if name.startswith(HIDDEN_GRADE_PREFIX)}
-            graded = {hidden_grade_id(r["name"]): r["max_points"] for r in ex["results"]}
-            if ex["exercise"] not in cells:
-                raise GradebookError(f"The gradebook's assignment has no notebook {ex['exercise']!r}.")
-            if ex["status"] == "grader_error" and not graded:
+            graded = {hidden_grade_id(r.name): r.max_points for r in ex.results}
+            if ex.exercise not in cells:
+                raise GradebookError(f"The gradebook's assignment has no notebook {ex.exercise!r}.")
+            if ex.status == "grader_error" and not graded:
                 continue
             stale = sorted(set(hidden) ^ set(graded))
             stale += sorted(n for n in set(hidden) & set(graded) if float(hidden[n].max_score) != graded[n])
             if stale:
                 raise GradebookError(
-                    f"The gradebook's hidden cells of {ex['exercise']} differ from the grader's checks "
+                    f"The gradebook's hidden cells of {ex.exercise} differ from the grader's checks "
                     f"({', '.join(stale[:5])}): regenerate the assignment (`make build`, then "
                     f"`nbgrader generate_assignment ... --force`) so both hold the same checks.")
 

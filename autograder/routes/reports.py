@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..core.dependencies import blamed_on
+from ..core.record import CheckResult, ExerciseRecord, StudentRecord
 from ..core.escaping import block_text, escape_controls
 from ..core.math_display import math_html
 from ..core.student import write_atomic
@@ -74,56 +75,56 @@ def printed(output: str) -> str:
     return kept
 
 
-def check_label(ex: dict, result: dict) -> str:
-    return f"{ex['exercise']} · {result['function']}: {result['title']}"
+def check_label(ex: ExerciseRecord, result: CheckResult) -> str:
+    return f"{ex.exercise} · {result.function}: {result.title}"
 
 
 # --------------------------------------------------------------------------
 # Gradescope's results.json
 # --------------------------------------------------------------------------
 
-def results_json(record: dict, visibility: str = "visible") -> dict:
+def results_json(record: StudentRecord, visibility: str = "visible") -> dict:
     """The record in Gradescope's results.json schema (one test per hidden check)."""
     tests = []
-    for number, ex in enumerate(record["exercises"], start=1):
-        for index, result in enumerate(ex["results"], start=1):
+    for number, ex in enumerate(record.exercises, start=1):
+        for index, result in enumerate(ex.results, start=1):
             tests.append({
                 "name": check_label(ex, result),
                 "number": f"{number}.{index}",
-                "score": result["points"],
-                "max_score": result["max_points"],
-                "status": "passed" if result["status"] == "passed" else "failed",
-                "output": short(result["message"]) if result["message"] else "Passed.",
+                "score": result.points,
+                "max_score": result.max_points,
+                "status": "passed" if result.status == "passed" else "failed",
+                "output": short(result.message) if result.message else "Passed.",
                 "visibility": visibility,
-                "tags": [ex["exercise"], result["function"]],
+                "tags": [ex.exercise, result.function],
             })
     return {
-        "score": record["points"],
-        "execution_time": round(record.get("seconds", 0.0)),
+        "score": record.points,
+        "execution_time": round(record.seconds),
         "output": overview_text(record),
         "visibility": visibility,
         "stdout_visibility": "hidden",
         "tests": tests,
-        "isolation": record.get("isolation", "kernel"),
+        "isolation": record.isolation,
     }
 
 
-def overview_text(record: dict) -> str:
+def overview_text(record: StudentRecord) -> str:
     """What a student reads above the checks: score per exercise, notes, their printed output."""
-    lines = [f"Score: {fmt_points(record['points'])} / {fmt_points(record['max_points'])}"]
-    if record.get("rejected"):
-        lines.append(escape_controls(record["rejected"]))
-    lines += [f"Problem: {escape_controls(f)}" for f in record.get("flags", [])]
-    lines += [escape_controls(n) for n in record.get("notes", [])]
-    for ex in record["exercises"]:
-        lines.append(f"{ex['exercise']}: {fmt_points(ex['points'])} / {fmt_points(ex['max_points'])}"
-                     + (f" ({ex['status'].replace('_', ' ')})" if ex["status"] != "graded" else ""))
-        if ex["message"] and ex["status"] != "graded":
-            lines.append("  " + short(ex["message"], lines=6).replace("\n", "\n  "))
-        lines += [f"  note: {escape_controls(n)}" for n in ex.get("notes", [])]
-        if ex.get("output"):
-            lines.append(f"  what your {ex['exercise']} code printed (first lines):")
-            lines.append("    " + printed(ex["output"]).replace("\n", "\n    "))
+    lines = [f"Score: {fmt_points(record.points)} / {fmt_points(record.max_points)}"]
+    if record.rejected:
+        lines.append(escape_controls(record.rejected))
+    lines += [f"Problem: {escape_controls(f)}" for f in record.flags]
+    lines += [escape_controls(n) for n in record.notes]
+    for ex in record.exercises:
+        lines.append(f"{ex.exercise}: {fmt_points(ex.points)} / {fmt_points(ex.max_points)}"
+                     + (f" ({ex.status.replace('_', ' ')})" if ex.status != "graded" else ""))
+        if ex.message and ex.status != "graded":
+            lines.append("  " + short(ex.message, lines=6).replace("\n", "\n  "))
+        lines += [f"  note: {escape_controls(n)}" for n in ex.notes]
+        if ex.output:
+            lines.append(f"  what your {ex.exercise} code printed (first lines):")
+            lines.append("    " + printed(ex.output).replace("\n", "\n    "))
     lines.append("These are hidden checks on data the public tests do not use; passing the public "
                  "tests does not guarantee passing them.")
     return "\n".join(lines)
@@ -133,21 +134,21 @@ def overview_text(record: dict) -> str:
 # "Fix these first": one verdict per function
 # --------------------------------------------------------------------------
 
-def function_verdicts(record: dict) -> list[dict]:
+def function_verdicts(record: StudentRecord) -> list[dict]:
     """Per graded function, in exercise then check order: ``verdict`` is passed, failed,
     not_implemented, forbidden, or cascade (every failing check was put down to ``blamed``,
     other functions of the student that fail their own checks)."""
     verdicts = []
-    for ex in record["exercises"]:
-        if ex["status"] != "graded":
+    for ex in record.exercises:
+        if ex.status != "graded":
             continue
         by_function: dict[str, list[dict]] = {}
-        for result in ex["results"]:
-            by_function.setdefault(result["function"], []).append(result)
+        for result in ex.results:
+            by_function.setdefault(result.function, []).append(result)
         for function, results in by_function.items():
-            failing = [r for r in results if r["status"] != "passed"]
-            blamed = [blamed_on(function, r["message"]) for r in failing]
-            statuses = {r["status"] for r in failing}
+            failing = [r for r in results if r.status != "passed"]
+            blamed = [blamed_on(function, r.message) for r in failing]
+            statuses = {r.status for r in failing}
             if not failing:
                 verdict = "passed"
             elif all(blamed):
@@ -159,11 +160,11 @@ def function_verdicts(record: dict) -> list[dict]:
             else:
                 verdict = "failed"
             verdicts.append({
-                "exercise": ex["exercise"], "function": function, "verdict": verdict,
+                "exercise": ex.exercise, "function": function, "verdict": verdict,
                 "failed": len(failing), "checks": len(results),
-                "lost": sum(r["max_points"] - r["points"] for r in results),
+                "lost": sum(r.max_points - r.points for r in results),
                 "blamed": sorted({f for names in blamed for f in names},
-                                 key=[r["function"] for r in ex["results"]].index)
+                                 key=[r.function for r in ex.results].index)
                 if verdict == "cascade" else []})
     return verdicts
 
@@ -173,7 +174,7 @@ def _quoted(names: list[str]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def fix_first_lines(record: dict) -> list[str]:
+def fix_first_lines(record: StudentRecord) -> list[str]:
     """The short list above the details, in Markdown: what to fix, in the order to fix it."""
     verdicts = function_verdicts(record)
     lines = []
@@ -199,10 +200,10 @@ def fix_first_lines(record: dict) -> list[str]:
         numbered.append(f"- Passed: {_quoted(passed)}.")
     elif passed:
         numbered.append("- Every graded function passes all its checks.")
-    missing = [ex for ex in record["exercises"] if ex["status"] != "graded"]
+    missing = [ex for ex in record.exercises if ex.status != "graded"]
     if missing:
         numbered.append("- Not graded: " + "; ".join(
-            f"{ex['exercise']} ({ex['status'].replace('_', ' ')})" for ex in missing) + ".")
+            f"{ex.exercise} ({ex.status.replace('_', ' ')})" for ex in missing) + ".")
     return numbered
 
 
@@ -233,35 +234,35 @@ def fenced(text: str, indent: str = "") -> str:
     return f"{indent}{fence}text\n{body}\n{indent}{fence}"
 
 
-def feedback_markdown(record: dict) -> str:
-    out = [f"# Feedback for {md_escape(record['student'])}", "",
-           f"**Score: {fmt_points(record['points'])} / {fmt_points(record['max_points'])}**", ""]
-    if record.get("rejected"):
-        out += [md_escape(record["rejected"]), ""]
-    out += [f"- Problem: {md_escape(f)}" for f in record.get("flags", [])]
-    out += [f"- {md_escape(n)}" for n in record.get("notes", [])]
+def feedback_markdown(record: StudentRecord) -> str:
+    out = [f"# Feedback for {md_escape(record.student)}", "",
+           f"**Score: {fmt_points(record.points)} / {fmt_points(record.max_points)}**", ""]
+    if record.rejected:
+        out += [md_escape(record.rejected), ""]
+    out += [f"- Problem: {md_escape(f)}" for f in record.flags]
+    out += [f"- {md_escape(n)}" for n in record.notes]
     first = fix_first_lines(record)
     if first:
         out += ["## Fix these first", "", *first, ""]
     out += ["These checks run your functions on hidden data that the public tests do not use. "
             "Each failed check says what was called, what came back, what was expected, and "
             "the likely mistake.", ""]
-    for number, ex in enumerate(record["exercises"], start=1):
-        source = f" (`{ex['source']}`)" if ex.get("source") and "`" not in ex["source"] else ""
-        out += [f"## {number}. {ex['title']}{source}: "
-                f"{fmt_points(ex['points'])} / {fmt_points(ex['max_points'])}", ""]
-        if ex["status"] != "graded" and ex["message"]:
-            out += [fenced(short(ex["message"])), ""]
-        out += [f"- Note: {md_escape(n)}" for n in ex.get("notes", [])]
-        for result in ex["results"]:
-            mark = "✅" if result["status"] == "passed" else "❌"
-            out.append(f"- {mark} **{fmt_points(result['points'])}/{fmt_points(result['max_points'])}** "
-                       f"`{result['function']}`: {result['title']}")
-            if result["status"] != "passed" and result["message"] and ex["status"] == "graded":
-                out.append(fenced(short(result["message"]), indent="  "))
-        if ex.get("output"):
+    for number, ex in enumerate(record.exercises, start=1):
+        source = f" (`{ex.source}`)" if ex.source and "`" not in ex.source else ""
+        out += [f"## {number}. {ex.title}{source}: "
+                f"{fmt_points(ex.points)} / {fmt_points(ex.max_points)}", ""]
+        if ex.status != "graded" and ex.message:
+            out += [fenced(short(ex.message)), ""]
+        out += [f"- Note: {md_escape(n)}" for n in ex.notes]
+        for result in ex.results:
+            mark = "✅" if result.status == "passed" else "❌"
+            out.append(f"- {mark} **{fmt_points(result.points)}/{fmt_points(result.max_points)}** "
+                       f"`{result.function}`: {result.title}")
+            if result.status != "passed" and result.message and ex.status == "graded":
+                out.append(fenced(short(result.message), indent="  "))
+        if ex.output:
             out += ["", "What your code printed (first lines):", "",
-                    fenced(printed(ex["output"]))]
+                    fenced(printed(ex.output))]
         out.append("")
     return "\n".join(out)
 
@@ -281,19 +282,19 @@ div.math math { font-size: 1.15rem; }
 """
 
 
-def feedback_html(record: dict) -> str:
+def feedback_html(record: StudentRecord) -> str:
     def e(text: str) -> str:
         return html.escape(escape_controls(text))
 
     def pre(text: str) -> str:
         return html.escape(block_text(text))
 
-    body = [f"<h1>Feedback for {e(record['student'])}</h1>",
-            f"<p class='score'>Score: {fmt_points(record['points'])} / {fmt_points(record['max_points'])}</p>"]
-    if record.get("rejected"):
-        body.append(f"<p>{e(record['rejected'])}</p>")
-    body += [f"<p class='note'>Problem: {e(f)}</p>" for f in record.get("flags", [])]
-    body += [f"<p class='note'>{e(n)}</p>" for n in record.get("notes", [])]
+    body = [f"<h1>Feedback for {e(record.student)}</h1>",
+            f"<p class='score'>Score: {fmt_points(record.points)} / {fmt_points(record.max_points)}</p>"]
+    if record.rejected:
+        body.append(f"<p>{e(record.rejected)}</p>")
+    body += [f"<p class='note'>Problem: {e(f)}</p>" for f in record.flags]
+    body += [f"<p class='note'>{e(n)}</p>" for n in record.notes]
     first = fix_first_lines(record)
     if first:
         ordered = [_markdown_code_to_html(line.split(". ", 1)[1]) for line in first if line[0].isdigit()]
@@ -304,33 +305,33 @@ def feedback_html(record: dict) -> str:
     body.append("<p class='note'>These checks run your functions on hidden data that the public tests "
                 "do not use. Each failed check says what was called, what came back, what was expected, "
                 "and the likely mistake.</p>")
-    for number, ex in enumerate(record["exercises"], start=1):
-        source = f" (<code>{e(ex['source'])}</code>)" if ex.get("source") else ""
-        body.append(f"<h2>{number}. {e(ex['title'])}{source}: "
-                    f"{fmt_points(ex['points'])} / {fmt_points(ex['max_points'])}</h2>")
-        if ex["status"] != "graded" and ex["message"]:
-            body.append(f"<pre>{pre(short(ex['message']))}</pre>")
-        body += [f"<p class='note'>Note: {e(n)}</p>" for n in ex.get("notes", [])]
+    for number, ex in enumerate(record.exercises, start=1):
+        source = f" (<code>{e(ex.source)}</code>)" if ex.source else ""
+        body.append(f"<h2>{number}. {e(ex.title)}{source}: "
+                    f"{fmt_points(ex.points)} / {fmt_points(ex.max_points)}</h2>")
+        if ex.status != "graded" and ex.message:
+            body.append(f"<pre>{pre(short(ex.message))}</pre>")
+        body += [f"<p class='note'>Note: {e(n)}</p>" for n in ex.notes]
         rows = []
-        for result in ex["results"]:
-            passed = result["status"] == "passed"
+        for result in ex.results:
+            passed = result.status == "passed"
             detail = ""
-            if not passed and result["message"] and ex["status"] == "graded":
-                detail = f"<pre>{pre(short(result['message']))}</pre>" + math_html(result.get("math"))
+            if not passed and result.message and ex.status == "graded":
+                detail = f"<pre>{pre(short(result.message))}</pre>" + math_html(result.math)
             rows.append(
                 f"<tr class='{'passed' if passed else 'failed'}'><td class='mark'>{'✔' if passed else '✘'}</td>"
-                f"<td class='points'>{fmt_points(result['points'])}/{fmt_points(result['max_points'])}</td>"
-                f"<td><code>{e(result['function'])}</code>: {e(result['title'])}{detail}</td></tr>")
+                f"<td class='points'>{fmt_points(result.points)}/{fmt_points(result.max_points)}</td>"
+                f"<td><code>{e(result.function)}</code>: {e(result.title)}{detail}</td></tr>")
         body.append("<table>" + "".join(rows) + "</table>")
-        if ex.get("output"):
+        if ex.output:
             body.append("<details><summary>What your code printed (first lines)</summary>"
-                        f"<pre>{pre(printed(ex['output']))}</pre></details>")
+                        f"<pre>{pre(printed(ex.output))}</pre></details>")
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<title>Feedback: {e(record['student'])}</title><style>{HTML_STYLE}</style></head>"
+            f"<title>Feedback: {e(record.student)}</title><style>{HTML_STYLE}</style></head>"
             "<body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
-def write_student_reports(folder: Path, record: dict) -> None:
+def write_student_reports(folder: Path, record: StudentRecord) -> None:
     import json
 
     write_atomic(folder / "results.json", json.dumps(results_json(record), indent=2, ensure_ascii=False))
@@ -349,19 +350,19 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def grades_csv(records: list[dict], slugs: list[str], folders: dict[str, str]) -> str:
+def grades_csv(records: list[StudentRecord], slugs: list[str], folders: dict[str, str]) -> str:
     """One row per student: the SPEC columns, then status, problems and the feedback file."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student", *slugs, "total", "max_total", "status", "problems", "feedback"])
     for record in records:
-        by_slug = {ex["exercise"]: ex for ex in record["exercises"]}
+        by_slug = {ex.exercise: ex for ex in record.exercises}
         writer.writerow([
-            spreadsheet_safe(record["student"]),
-            *[fmt_points(by_slug[s]["points"]) if s in by_slug else "" for s in slugs],
-            fmt_points(record["points"]), fmt_points(record["max_points"]),
-            record["status"], spreadsheet_safe(record["problems"]),
-            spreadsheet_safe(folders.get(record["student"], "")),
+            spreadsheet_safe(record.student),
+            *[fmt_points(by_slug[s].points) if s in by_slug else "" for s in slugs],
+            fmt_points(record.points), fmt_points(record.max_points),
+            record.status, spreadsheet_safe(record.problems),
+            spreadsheet_safe(folders.get(record.student, "")),
         ])
     return buffer.getvalue()
 
@@ -370,32 +371,32 @@ def grades_csv(records: list[dict], slugs: list[str], folders: dict[str, str]) -
 # The class summary
 # --------------------------------------------------------------------------
 
-def check_statistics(records: list[dict]) -> list[dict]:
+def check_statistics(records: list[StudentRecord]) -> list[dict]:
     """Per check: how many of the students whose file imported passed it, in check order."""
     stats: dict[tuple, dict] = {}
     for record in records:
-        for ex in record["exercises"]:
-            for result in ex["results"]:
-                key = (ex["exercise"], result["function"], result["name"])
+        for ex in record.exercises:
+            for result in ex.results:
+                key = (ex.exercise, result.function, result.name)
                 entry = stats.setdefault(key, {
-                    "exercise": ex["exercise"], "function": result["function"], "name": result["name"],
-                    "title": result["title"], "graded": 0, "passed": 0, "grader_errors": 0,
+                    "exercise": ex.exercise, "function": result.function, "name": result.name,
+                    "title": result.title, "graded": 0, "passed": 0, "grader_errors": 0,
                     "messages": Counter()})
-                if ex["status"] != "graded":
+                if ex.status != "graded":
                     continue
                 entry["graded"] += 1
-                entry["passed"] += result["status"] == "passed"
-                entry["grader_errors"] += result["status"] == "grader_error"
-                if result["status"] != "passed" and result["message"]:
-                    entry["messages"][clip_words(result["message"].splitlines()[0], 300)] += 1
+                entry["passed"] += result.status == "passed"
+                entry["grader_errors"] += result.status == "grader_error"
+                if result.status != "passed" and result.message:
+                    entry["messages"][clip_words(result.message.splitlines()[0], 300)] += 1
     for entry in stats.values():
         entry["rate"] = entry["passed"] / entry["graded"] if entry["graded"] else None
     return list(stats.values())
 
 
-def summary_markdown(records: list[dict], slugs: list[str], folders: dict[str, str]) -> str:
-    totals = [r["points"] for r in records]
-    maximum = max((r["max_points"] for r in records), default=0)
+def summary_markdown(records: list[StudentRecord], slugs: list[str], folders: dict[str, str]) -> str:
+    totals = [r.points for r in records]
+    maximum = max((r.max_points for r in records), default=0)
     out = ["# Class summary", ""]
     if not records:
         return "\n".join(out + ["No students were graded."]) + "\n"
@@ -408,13 +409,13 @@ def summary_markdown(records: list[dict], slugs: list[str], folders: dict[str, s
             "## Per exercise", "", "| exercise | mean | full marks | file missing or not importable |",
             "| --- | --- | --- | --- |"]
     for slug in slugs:
-        exs = [ex for r in records for ex in r["exercises"] if ex["exercise"] == slug]
+        exs = [ex for r in records for ex in r.exercises if ex.exercise == slug]
         if not exs:
             continue
-        top = max(ex["max_points"] for ex in exs)
-        out.append(f"| {slug} | {statistics.mean(ex['points'] for ex in exs):.1f} / {fmt_points(top)} | "
-                   f"{sum(ex['points'] == top for ex in exs)} | "
-                   f"{sum(ex['status'] != 'graded' for ex in exs)} |")
+        top = max(ex.max_points for ex in exs)
+        out.append(f"| {slug} | {statistics.mean(ex.points for ex in exs):.1f} / {fmt_points(top)} | "
+                   f"{sum(ex.points == top for ex in exs)} | "
+                   f"{sum(ex.status != 'graded' for ex in exs)} |")
     stats = check_statistics(records)
     ranked = sorted((s for s in stats if s["rate"] is not None), key=lambda s: (s["rate"], s["exercise"]))
     out += ["", "## Checks, most failed first", "",
@@ -429,20 +430,20 @@ def summary_markdown(records: list[dict], slugs: list[str], folders: dict[str, s
     if errors:
         out += ["", "## Grader errors (not the students' fault: look at these checks)", ""]
         out += [f"- {s['exercise']} · {s['name']}: {s['grader_errors']} student(s)" for s in errors]
-    attention = [r for r in records if r["status"] != "graded" or r["problems"]]
+    attention = [r for r in records if r.status != "graded" or r.problems]
     if attention:
         out += ["", "## Students to look at", "", "| student | status | problems |", "| --- | --- | --- |"]
         for r in attention:
-            out.append(f"| {md_escape(r['student'])} | {r['status']} | "
-                       f"{md_escape(r['problems'] or r.get('rejected', ''))} |")
+            out.append(f"| {md_escape(r.student)} | {r.status} | "
+                       f"{md_escape(r.problems or r.rejected)} |")
     return "\n".join(out) + "\n"
 
 
-def _isolation_line(records: list[dict]) -> str:
+def _isolation_line(records: list[StudentRecord]) -> str:
     """What protected the run: a grade given without the kernel layers is flagged in bold."""
     from ..sandbox.isolation import AUDIT_HOOK_ONLY, describe
 
-    kinds = sorted({r.get("isolation", "kernel") for r in records})
+    kinds = sorted({r.isolation for r in records})
     return "; ".join(f"**{describe(k)}**" if k == AUDIT_HOOK_ONLY else describe(k) for k in kinds)
 
 
@@ -457,13 +458,13 @@ def check_caption(s: dict) -> str:
     return clip_words(f"{s['function']}: {s['title'].rstrip('.')}", LABEL_CHARS)
 
 
-def summary_png(records: list[dict]) -> bytes:
+def summary_png(records: list[StudentRecord]) -> bytes:
     buffer = io.BytesIO()
     summary_figure(records).savefig(buffer, format="png", dpi=90)
     return buffer.getvalue()
 
 
-def summary_figure(records: list[dict]):
+def summary_figure(records: list[StudentRecord]):
     """Score histogram, and pass rate per check (the MAX_BARS most failed) with the most
     failed check in red."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -478,8 +479,8 @@ def summary_figure(records: list[dict]):
     fig = Figure(figsize=(10, 3.6 + bars + 1.0), layout="constrained")
     FigureCanvasAgg(fig)
     top, bottom = fig.subplots(2, 1, height_ratios=[3.2, bars + 0.6])
-    totals = [r["points"] for r in records]
-    maximum = max((r["max_points"] for r in records), default=1) or 1
+    totals = [r.points for r in records]
+    maximum = max((r.max_points for r in records), default=1) or 1
     top.hist(totals, bins=min(20, max(5, len(totals))), range=(0, maximum), color="#4c72b0",
              edgecolor="white")
     top.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -504,6 +505,6 @@ def summary_figure(records: list[dict]):
     return fig
 
 
-def write_summary(out: Path, records: list[dict], slugs: list[str], folders: dict[str, str]) -> None:
+def write_summary(out: Path, records: list[StudentRecord], slugs: list[str], folders: dict[str, str]) -> None:
     write_atomic(out / "summary.md", summary_markdown(records, slugs, folders))
     write_atomic(out / "summary.png", summary_png(records))
