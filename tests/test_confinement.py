@@ -498,6 +498,7 @@ def test_audit_hook_only_is_recorded_in_every_report(tmp_path):
     from autograder.routes import batch, cli
     from autograder.core.policy import Policy
     from autograder.routes.reports import results_json, summary_markdown
+    from autograder.core.record import StudentRecord
     from autograder.core.student import grader_fingerprint
 
     argv = ["grade", str(tmp_path), "--out", str(tmp_path / "out"), "--isolation", "audit-hook-only"]
@@ -506,11 +507,10 @@ def test_audit_hook_only_is_recorded_in_every_report(tmp_path):
     assert policy.limits().isolation == "audit-hook-only"
     kernel = {**options, "policy": {**options["policy"], "isolation": "kernel"}}
     assert grader_fingerprint(options) != grader_fingerprint(kernel)
-    record = {"student": "ada", "status": "graded", "problems": "", "points": 1.0, "max_points": 1.0,
-              "exercises": [], "notes": [], "rejected": "", "isolation": "audit-hook-only"}
+    record = StudentRecord("ada", "graded", isolation="audit-hook-only")
     assert results_json(record)["isolation"] == "audit-hook-only"
     assert "**audit-hook-only" in summary_markdown([record], [], {})
-    assert results_json({**record, "isolation": "kernel"})["isolation"] == "kernel"
+    assert results_json(dataclasses.replace(record, isolation="kernel"))["isolation"] == "kernel"
 
 
 def test_audit_hook_only_children_run_without_the_kernel_layers(zygote, tmp_path):
