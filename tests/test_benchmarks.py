@@ -103,11 +103,12 @@ def test_the_first_graded_student_is_recognised_in_the_progress_lines(total, cap
     """Start-up is timed to the batch grader's first progress line, whatever the cohort's size."""
     import re
 
+    from autograder.core.record import StudentRecord
     from autograder.routes.batch import Progress
     from benchmarks.throughput import FIRST_GRADED
 
     progress = Progress(total, "lines")
     for student in ("a", "b"):
-        progress.update({"student": student, "points": 1.0, "max_points": 2.0, "status": "graded", "seconds": 0.1})
+        progress.update(StudentRecord(student, "graded", seconds=0.1))
     first, second = capsys.readouterr().out.splitlines()
     assert re.match(FIRST_GRADED, first) and not re.match(FIRST_GRADED, second)

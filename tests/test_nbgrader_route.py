@@ -11,6 +11,8 @@ that the figures reach the autograded notebooks and the feedback, and that the
 feedback's tables are drawn with borders.
 """
 
+from __future__ import annotations
+
 import csv
 import json
 import re
@@ -117,10 +119,12 @@ def test_gradebook_holds_the_batch_graders_scores_not_the_kernels():
 # write_gradebook alone, on a gradebook built through nbgrader's API (no kernel)
 # --------------------------------------------------------------------------
 
-def _record(student: str, points: dict[str, tuple[float, float]]) -> dict:
-    results = [{"name": name, "points": p, "max_points": m} for name, (p, m) in points.items()]
-    return {"student": student, "exercises": [{"exercise": "gaussian_mle", "status": "graded",
-                                               "results": results}]}
+def _record(student: str, points: dict[str, tuple[float, float]]) -> StudentRecord:
+    from autograder.core.record import CheckResult, ExerciseRecord, StudentRecord
+
+    results = [CheckResult("gaussian_mle", "f", name, "t", p, m, "passed" if p == m else "failed")
+               for name, (p, m) in points.items()]
+    return StudentRecord(student, "graded", exercises=[ExerciseRecord("gaussian_mle", "graded", results=results)])
 
 
 def _gradebook(tmp_path: Path, hidden: dict[str, float]) -> str:
