@@ -9,11 +9,14 @@ rebuilt from the allow-listed trees and checked again element by element.
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy as sp
 
 from autograder.core import framework
 from autograder.checks.derivations import PROBLEM, ll_mistakes
 from autograder.core.manifest import exercise
+from autograder.core.record import StudentRecord
 from autograder.core.math_display import Unsafe, latex, math_html, mathml, safe_latex, sanitize
 from autograder.routes.reports import feedback_html, feedback_markdown
 from autograder.core.symbolic_checks import chain_break
@@ -83,8 +86,8 @@ def test_the_html_feedback_shows_the_broken_steps_as_mathml(grade_source):
     links = _by_name(result)["log_likelihood_steps_every_step_follows"]
     assert [label for label, _, _ in links.math] == ["step 2", "step 3"]
     assert all(latex.startswith("\\sum_{i=1}^{n}") for _, _, latex in links.math)  # for the notebooks
-    record = {"student": "ann", "points": result.points, "max_points": result.max_points, "exercises": [{
-        **result.to_dict(), "title": "Derivations", "source": "derivations.py", "notes": []}]}
+    record = StudentRecord("ann", "graded", exercises=[
+        dataclasses.replace(result, title="Derivations", source="derivations.py")])
     page = feedback_html(record)
     assert page.count("<math display='block'>") == 2 and "<msub><mi>x</mi><mi>i</mi></msub>" in page
     assert "<script" not in page
