@@ -27,8 +27,9 @@ def available() -> bool:
     return shutil.which("otter", path=str(Path(sys.executable).parent)) is not None
 
 
-def _otter() -> str:
-    return str(Path(sys.executable).parent / "otter")
+def _otter() -> list[str]:
+    """``otter`` run by this interpreter (a console script's first line may name another one)."""
+    return [sys.executable, "-m", "otter"]
 
 
 def _raw(text: str) -> dict:
@@ -71,7 +72,7 @@ def make_assignments(folder: Path, slugs=hand_tests.SLUGS) -> dict[str, tuple[Pa
         work.mkdir(parents=True)
         master = work / f"{slug}.ipynb"
         master.write_text(json.dumps(master_notebook(slug), indent=1), encoding="utf-8")
-        run_timed([_otter(), "assign", str(master), str(work / "dist")], cwd=work, env=bench_env())
+        run_timed([*_otter(), "assign", str(master), str(work / "dist")], cwd=work, env=bench_env())
         zips = sorted((work / "dist" / "autograder").glob("*.zip"))
         if not zips:
             raise RuntimeError(f"otter assign wrote no autograder zip for {slug}")
@@ -100,7 +101,7 @@ def answer_cells(notebook: dict, functions: list[str]) -> dict[str, dict]:
 def grade(autograder_zip: Path, submission: Path, out: Path) -> float:
     """Wall seconds of one ``otter run`` on one notebook."""
     out.mkdir(parents=True, exist_ok=True)
-    wall, _ = run_timed([_otter(), "run", "-a", str(autograder_zip), "-o", str(out), "--no-logo",
+    wall, _ = run_timed([*_otter(), "run", "-a", str(autograder_zip), "-o", str(out), "--no-logo",
                          str(submission)], cwd=out, env=bench_env())
     return wall
 

@@ -1,10 +1,10 @@
 """Where a grading run's start-up goes: each process it starts, timed on its own.
 
-A run starts the main process (``python -m autograder grade``), then per
-worker a spawned interpreter that imports the grader and the checks, and a
-zygote that imports the scientific stack and computes the sandbox's
-allow-list. The worker starts its zygote first and imports the checks while
-the zygote imports, so a worker is ready after the slower of the two.
+A run starts the main process (``python -m autograder grade``), then, at the
+same time, one zygote (it imports the scientific stack and reads the sandbox's
+allow-list, cached on disk after the first run) and one forkserver that imports
+the grader and the checks; the workers are forked from that server, warm, and
+all fork their students' children from the one zygote.
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ def run(repeats: int) -> list[Row]:
     parts = [
         ("the main process: `python -m autograder grade --help`", MAIN,
          "imports only the grade verb (release and export pull in nbformat)"),
-        ("a worker: the grader and every check imported", WORKER, "one per --jobs"),
+        ("a worker: the grader and every check imported", WORKER,
+         "once per run, in the forkserver the workers are forked from"),
         ("a zygote: started and ready to fork", ZYGOTE,
-         "one per worker: imports numpy, scipy, matplotlib.pyplot, then computes the allow-list"),
+         "one per run, shared by the workers: imports numpy, scipy, matplotlib.pyplot; the allow-list "
+         "comes from the on-disk cache (SymPy is imported before the first child that uses it)"),
         ("summary.png's plotting imports", PLOTTING, "in the main process, in the background while workers grade"),
     ]
     rows = []
