@@ -128,3 +128,58 @@ def test_kmeans_estimator_costs_only_its_function_never_the_exercise(grade_sourc
             assert r.status == "forbidden" and "KMeans(...).fit(...).predict" in r.message
         else:
             assert r.status == "passed", (r.function, r.message)
+
+
+# --------------------------------------------------------------------------
+# The list is the policy's: the source scan and the child's wrappers both follow it
+# --------------------------------------------------------------------------
+
+def _std_policy_limits():
+    from autograder.policy import DEFAULT, Policy
+
+    listed = {kind: list(names) for kind, names in DEFAULT.forbidden.items()}
+    listed["routines"].append("numpy.std")
+    return Policy(forbidden=listed).limits()
+
+
+def _std_source(call: str) -> str:
+    return sample_cohort.edited(
+        "gaussian_mle", ("    sigma_hat = np.sqrt(np.mean((x - mu_hat) ** 2))",
+                         f"    sigma_hat = {call}"))
+
+
+@pytest.mark.parametrize("call, scanned", [
+    ("np.std(x)", True),  # found in the source, and recorded in the child
+    ("getattr(np, 's' + 'td')(x)", False),  # hidden from the source scan: only the child sees it
+])
+def test_a_routine_the_policy_adds_costs_its_function_in_the_child_too(grade_source, call, scanned):
+    source = _std_source(call)
+    assert bool(analyse(source, listed=_std_policy_limits().forbidden)) is scanned
+    assert not analyse(source)
+    honest = grade_source("gaussian_mle", source)  # np.std(x) is the MLE: full marks by default
+    assert honest.points == honest.max_points, [r.message for r in honest.results if not r.passed]
+    result = grade_source("gaussian_mle", source, limits=_std_policy_limits())
+    for r in result.results:
+        if r.function == "gaussian_mle":
+            assert r.status == "forbidden" and r.points == 0, r
+            assert r.message.startswith("gaussian_mle calls numpy.std, a library routine that does this")
+        else:
+            assert r.status == "passed", (r.function, r.message)
+
+
+def test_the_child_wraps_only_what_its_job_lists(zygote, tmp_path):
+    from dataclasses import replace
+
+    from autograder.sandbox import Limits, StudentModule
+
+    path = tmp_path / "calls_std.py"
+    path.write_text("import numpy as np\n\ndef spread(x):\n    return float(np.std(x))\n")
+    replies = []
+    for limits in (Limits(), _std_policy_limits(), replace(Limits(), forbidden={})):
+        child = StudentModule(zygote, path, tmp_path, "calls_std", limits)
+        try:
+            replies.append(child.call("spread", ([1.0, 3.0],)))
+        finally:
+            child.kill()
+    assert [r.value for r in replies] == [1.0, 1.0, 1.0]
+    assert [r.forbidden for r in replies] == [[], ["numpy.std"], []]

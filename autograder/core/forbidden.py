@@ -26,27 +26,24 @@ from .manifest import forbidden_routines
 
 #: Where module-level uses are charged (they cost nothing by themselves).
 MODULE = "<module>"
-#: The list lives in exercises.toml's [forbidden] table, with the rest of the grading policy.
+#: The list lives in exercises.toml's [forbidden] table, with the rest of the grading policy;
+#: a Policy may carry another (``analyse(..., listed=policy.forbidden)``).
 _LISTED = forbidden_routines()
-#: Packages every routine and estimator of which is forbidden.
-FORBIDDEN_PACKAGES = tuple(_LISTED["packages"])
-#: Single routines.
-FORBIDDEN_ROUTINES = tuple(_LISTED["routines"])
-#: Prefixes of routine names (``kmeans``, ``kmeans2``).
-FORBIDDEN_PREFIXES = tuple(_LISTED["prefixes"])
 
 #: Marks a value made by calling what precedes it (an estimator instance, say).
 CALLED = "()"
 
 
-def forbidden(path: str) -> bool:
-    """Whether a resolved dotted path names a forbidden routine, estimator or method."""
+def forbidden(path: str, listed: dict | None = None) -> bool:
+    """Whether a resolved dotted path names a forbidden routine, estimator or method.
+    ``listed``: the policy's ``packages``, ``routines`` and ``prefixes`` (exercises.toml's by default)."""
+    listed = _LISTED if listed is None else listed
     bare = path.replace(CALLED, "")
-    if any(bare == p or bare.startswith(p + ".") for p in FORBIDDEN_PACKAGES):
+    if any(bare == p or bare.startswith(p + ".") for p in listed.get("packages", ())):
         return True
-    if any(bare == r or bare.startswith(r + ".") for r in FORBIDDEN_ROUTINES):
+    if any(bare == r or bare.startswith(r + ".") for r in listed.get("routines", ())):
         return True
-    return any(bare.startswith(p) for p in FORBIDDEN_PREFIXES)
+    return any(bare.startswith(p) for p in listed.get("prefixes", ()))
 
 
 def shown(path: str) -> str:
@@ -73,9 +70,10 @@ class _Scope:
 
 
 class _Resolver:
-    def __init__(self, scope: _Scope, siblings: set[str]):
+    def __init__(self, scope: _Scope, siblings: set[str], listed: dict):
         self.scope = scope
         self.siblings = siblings
+        self.listed = listed
 
     def path(self, node: ast.AST) -> str | None:
         """The dotted path an expression stands for, when it can be known from the source."""
@@ -100,7 +98,7 @@ class _Resolver:
         return None
 
 
-def _bind_import(scope: _Scope, node: ast.Import | ast.ImportFrom, siblings: set[str]) -> list[str]:
+def _bind_import(scope: _Scope, node: ast.Import | ast.ImportFrom, listed: dict) -> list[str]:
     """Record what an import binds; returns the forbidden paths it imports by name."""
     found = []
     if isinstance(node, ast.Import):
@@ -110,7 +108,7 @@ def _bind_import(scope: _Scope, node: ast.Import | ast.ImportFrom, siblings: set
             else:
                 top = alias.name.split(".")[0]
                 scope.names[top] = top
-            if forbidden(alias.name):
+            if forbidden(alias.name, listed):
                 found.append(alias.name)
         return found
     if node.level or node.module is None:  # a relative import: nothing of the libraries
@@ -118,11 +116,11 @@ def _bind_import(scope: _Scope, node: ast.Import | ast.ImportFrom, siblings: set
     for alias in node.names:
         full = f"{node.module}.{alias.name}"
         if alias.name == "*":
-            if forbidden(node.module + ".x") or forbidden(node.module):
+            if forbidden(node.module + ".x", listed) or forbidden(node.module, listed):
                 found.append(f"{node.module}.*")
             continue
         scope.names[alias.asname or alias.name] = full
-        if forbidden(full):
+        if forbidden(full, listed):
             found.append(full)
     return found
 
@@ -136,16 +134,16 @@ def _targets(target: ast.AST) -> list[str]:
 class _Collector(ast.NodeVisitor):
     """Walks one top-level definition (or the module's own statements), recording uses."""
 
-    def __init__(self, scope: _Scope, siblings: set[str]):
+    def __init__(self, scope: _Scope, siblings: set[str], listed: dict):
         self.scope = scope
-        self.resolver = _Resolver(scope, siblings)
+        self.resolver = _Resolver(scope, siblings, listed)
         self.uses: set[str] = set()
         self.refers: set[str] = set()  # the student's functions (this module's or a sibling's) it names
 
     def _note(self, path: str | None) -> None:
         if path is None:
             return
-        if forbidden(path):
+        if forbidden(path, self.resolver.listed):
             self.uses.add(path)
         elif path.startswith(MODULE + "."):
             self.refers.add(path)
@@ -155,7 +153,7 @@ class _Collector(ast.NodeVisitor):
                 self.refers.add(path.replace(CALLED, ""))
 
     def visit_Import(self, node):
-        self.uses.update(_bind_import(self.scope, node, self.resolver.siblings))
+        self.uses.update(_bind_import(self.scope, node, self.resolver.listed))
 
     visit_ImportFrom = visit_Import
 
@@ -224,31 +222,40 @@ class _Collector(ast.NodeVisitor):
     visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = _nested
 
 
-def analyse(source: str, siblings: dict[str, str] | None = None) -> dict[str, list[str]]:
+def analyse(source: str, siblings: dict[str, str] | None = None,
+            listed: dict | None = None) -> dict[str, list[str]]:
     """Forbidden routines used by each top-level function of ``source`` (and ``MODULE``).
 
     ``siblings``: the student's other exercise modules (name -> source), so a
     function importing a sibling's function inherits what that one uses.
     Returns ``{function: [routine, ...]}`` for the functions that use one,
     routines as the student would write them; a source Python cannot read
-    gives ``{}`` (its import fails, and says why).
+    gives ``{}`` (its import fails, and says why). ``listed``: the policy's forbidden
+    routines (exercises.toml's by default).
     """
     siblings = siblings or {}
+    listed = _LISTED if listed is None else listed
     sibling_uses: dict[str, list[str]] = {}
     for name, text in siblings.items():
-        for function, routines in _analyse_alone(text).items():
+        for function, routines in _analyse_alone(text, _frozen(listed)).items():
             sibling_uses[f"{name}.{function}"] = list(routines)
-    return _analyse_one(source, set(siblings), sibling_uses)
+    return _analyse_one(source, set(siblings), sibling_uses, listed)
+
+
+def _frozen(listed: dict) -> tuple:
+    return tuple((kind, tuple(names)) for kind, names in sorted(listed.items()))
 
 
 @functools.lru_cache(maxsize=64)
-def _analyse_alone(source: str) -> dict[str, tuple[str, ...]]:
+def _analyse_alone(source: str, listed: tuple) -> dict[str, tuple[str, ...]]:
     """A sibling's analysis on its own: the same file is a sibling of each of the student's
     other exercises, so it is parsed once per student, not once per exercise."""
-    return {name: tuple(routines) for name, routines in _analyse_one(source, set(), {}).items()}
+    return {name: tuple(routines)
+            for name, routines in _analyse_one(source, set(), {}, {k: list(v) for k, v in listed}).items()}
 
 
-def _analyse_one(source: str, siblings: set[str], sibling_uses: dict[str, list[str]]) -> dict[str, list[str]]:
+def _analyse_one(source: str, siblings: set[str], sibling_uses: dict[str, list[str]],
+                 listed: dict) -> dict[str, list[str]]:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
@@ -257,14 +264,14 @@ def _analyse_one(source: str, siblings: set[str], sibling_uses: dict[str, list[s
                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     module_scope = _Scope()
     module_scope.names.update({name: f"{MODULE}.{name}" for name in definitions})
-    module = _Collector(module_scope, siblings)
+    module = _Collector(module_scope, siblings, listed)
     for node in tree.body:  # the module's own statements bind the globals functions see
         if node.__class__.__name__ not in ("FunctionDef", "AsyncFunctionDef", "ClassDef"):
             module.visit(node)
     uses: dict[str, set[str]] = {MODULE: set(module.uses)}
     refers: dict[str, set[str]] = {MODULE: set(module.refers)}
     for name, node in definitions.items():
-        collector = _Collector(module_scope, siblings)
+        collector = _Collector(module_scope, siblings, listed)
         collector._nested(node)
         uses[name], refers[name] = collector.uses, collector.refers
     # A function that refers to another of the student's inherits what that one uses.

@@ -135,7 +135,7 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
             if other != slug and path.is_file() and not path.is_symlink():
                 shutil.copyfile(path, scratch / f"{other}.py", follow_symlinks=False)
                 sources[other] = _source(scratch / f"{other}.py")
-        uses = forbidden.analyse(_source(student_file), sources)
+        uses = forbidden.analyse(_source(student_file), sources, limits.forbidden)
         session = Session(zygote, student_file, scratch, slug, limits, budget, forbidden_uses=uses)
         if session.blocked:
             return _blocked(slug, checks, session, start)

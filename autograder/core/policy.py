@@ -32,7 +32,8 @@ class Policy:
 
     def limits(self) -> Limits:
         return Limits(call_timeout=self.call_timeout, load_timeout=self.call_timeout,
-                      memory=self.memory_mb << 20, isolation=self.isolation)
+                      memory=self.memory_mb << 20, isolation=self.isolation,
+                      forbidden=self.forbidden)
 
     def as_dict(self) -> dict:
         return asdict(self)

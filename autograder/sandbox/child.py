@@ -227,6 +227,7 @@ def run_child(conn, job, output_fd):
     os.environ.update({"TMPDIR": scratch, "HOME": scratch})
     sys.argv = [job["module_path"]]
     sys.path[:] = [scratch] + [p for p in sys.path if p]
+    guard.install_forbidden_wrappers(job.get("forbidden") or {})  # the policy's list, from the job
     hook = guard.Guard(scratch, *ALLOWED_ROOTS, kernel_holds=kernel)
     if job.get("audit_hook", True):
         sys.addaudithook(hook)
@@ -279,7 +280,8 @@ def zygote(control_fd):
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
 
-    guard.install_forbidden_wrappers()
+    import scipy.cluster.vq  # noqa: F401  (its kmeans is forbidden: wrapped in each child)
+
     guard.install_tripwires()
     global ALLOWED_ROOTS
     ALLOWED_ROOTS = allow_list.allowed_roots(guard.allowed_read_roots)

@@ -14,10 +14,13 @@ import sys
 
 # --------------------------------------------------------------------------
 # Library routines that would do an exercise for the student (SPEC §1).
+# The list is the grading policy's (exercises.toml [forbidden]), sent with each job.
 # --------------------------------------------------------------------------
 
 #: Names recorded while the current call runs; reset before every call.
 FORBIDDEN_CALLS = []
+#: Methods of a forbidden package's classes (or of a forbidden class) that are recorded.
+ESTIMATOR_METHODS = ("fit", "fit_predict", "fit_transform", "predict", "predict_proba")
 
 
 def _record(name, function):
@@ -32,6 +35,17 @@ def _record(name, function):
     return wrapper
 
 
+def _wrapped(obj):
+    return getattr(obj, "__forbidden_wrapper__", False)
+
+
+def _wrap_class(cls, qualname):
+    for method in ESTIMATOR_METHODS:
+        found = getattr(cls, method, None)  # inherited ones too (GaussianMixture.fit)
+        if callable(found) and not _wrapped(found):
+            setattr(cls, method, _record(f"{qualname}.{method}", found))
+
+
 def _wrap_module_routines(module, qualname):
     """Record every public function, and every fit/predict of public classes, of a module."""
     import inspect
@@ -41,21 +55,86 @@ def _wrap_module_routines(module, qualname):
             continue
         obj = getattr(module, attr)
         if inspect.isclass(obj):
-            for method in ("fit", "fit_predict", "fit_transform", "predict", "predict_proba"):
-                found = getattr(obj, method, None)  # inherited ones too (GaussianMixture.fit)
-                if inspect.isfunction(found) and not getattr(found, "__forbidden_wrapper__", False):
-                    setattr(obj, method, _record(f"{qualname}.{attr}.{method}", found))
-        elif inspect.isfunction(obj) and not getattr(obj, "__forbidden_wrapper__", False):
+            _wrap_class(obj, f"{qualname}.{attr}")
+        elif inspect.isfunction(obj) and not _wrapped(obj):
             setattr(module, attr, _record(f"{qualname}.{attr}", obj))
 
 
-class _ForbiddenModuleWatcher:
-    """Import hook: wraps sklearn.mixture / sklearn.cluster the moment they load."""
+def _wrap_attribute(owner, attr, qualname):
+    """Record calls of ``owner.attr``: a class's estimator methods, a function, or the method
+    of an instance (``scipy.stats.norm.fit`` is patched on ``norm``'s class)."""
+    import inspect
+    import types
 
-    WATCHED = ("sklearn.mixture", "sklearn.cluster")
+    obj = getattr(owner, attr)
+    if inspect.isclass(obj):
+        _wrap_class(obj, qualname)
+    elif callable(obj) and not _wrapped(obj):
+        if isinstance(owner, types.ModuleType) or inspect.isclass(owner):
+            setattr(owner, attr, _record(qualname, obj))
+        else:
+            method = getattr(type(owner), attr)
+            if not _wrapped(method):
+                setattr(type(owner), attr, _record(qualname, method))
+
+
+def _lookup(dotted):
+    """The object ``dotted`` names, through loaded modules and attributes already present
+    (never importing anything); None when it is not there (yet)."""
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        obj = sys.modules.get(".".join(parts[:i]))
+        if obj is None:
+            continue
+        for part in parts[i:]:
+            obj = vars(obj).get(part) if isinstance(obj, type(sys)) else getattr(obj, part, None)
+            if obj is None:
+                return None
+        return obj
+    return None
+
+
+class ForbiddenWrappers:
+    """Import hook and wrapper of the policy's forbidden routines: each one is wrapped as soon
+    as what holds it is loaded (now, or when the student's code imports it)."""
+
+    def __init__(self, listed):
+        self.pending = ([("package", name) for name in listed.get("packages", ())]
+                        + [("routine", name) for name in listed.get("routines", ())]
+                        + [("prefix", name) for name in listed.get("prefixes", ())])
+
+    def install(self):
+        self.wrap_loaded()
+        if self.pending:
+            sys.meta_path.insert(0, self)
+
+    def wrap_loaded(self):
+        for entry in list(self.pending):
+            kind, dotted = entry
+            holder, _, last = dotted.rpartition(".")
+            try:
+                if kind == "package":
+                    module = sys.modules.get(dotted)
+                    if module is None:
+                        continue
+                    _wrap_module_routines(module, dotted)
+                    continue  # a package stays pending: its submodules may load later
+                owner = _lookup(holder)
+                if owner is None:
+                    continue
+                names = ([last] if kind == "routine"
+                         else [n for n in dir(owner) if n.startswith(last)])
+                for name in names:
+                    if getattr(owner, name, None) is not None:
+                        _wrap_attribute(owner, name, f"{holder}.{name}")
+                if kind == "routine" and getattr(owner, last, None) is None:
+                    continue
+                self.pending.remove(entry)
+            except Exception:  # a name the libraries do not have: the source scan still applies
+                self.pending.remove(entry)
 
     def find_spec(self, name, path=None, target=None):
-        if name not in self.WATCHED:
+        if not any(dotted == name or dotted.startswith(name + ".") for _, dotted in self.pending):
             return None
         import importlib.machinery
 
@@ -70,25 +149,15 @@ class _ForbiddenModuleWatcher:
 
         def exec_module(module):
             original_exec(module)
-            _wrap_module_routines(module, name)
+            self.wrap_loaded()
 
         spec.loader.exec_module = exec_module
         return spec
 
 
-def install_forbidden_wrappers():
-    import scipy.cluster.vq
-    import scipy.stats
-
-    norm_type = type(scipy.stats.norm)
-    norm_type.fit = _record("scipy.stats.norm.fit", norm_type.fit)
-    for name in ("kmeans", "kmeans2"):
-        setattr(scipy.cluster.vq, name, _record(f"scipy.cluster.vq.{name}",
-                                                 getattr(scipy.cluster.vq, name)))
-    for name in _ForbiddenModuleWatcher.WATCHED:
-        if name in sys.modules:
-            _wrap_module_routines(sys.modules[name], name)
-    sys.meta_path.insert(0, _ForbiddenModuleWatcher())
+def install_forbidden_wrappers(listed):
+    """Wrap the routines ``listed`` names (``packages``, ``routines``, ``prefixes``), from the job."""
+    ForbiddenWrappers(listed).install()
 
 
 def _tripwire(event, function):

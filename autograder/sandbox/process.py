@@ -36,6 +36,12 @@ CHILD_ENV = {
 }
 
 
+def _project_forbidden() -> dict:
+    from ..core.manifest import forbidden_routines
+
+    return forbidden_routines()
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one student module may use. Times are wall-clock seconds."""
@@ -51,6 +57,9 @@ class Limits:
     isolation: str = "kernel"
     #: Test-only: run without the audit hook, to prove the kernel layers hold alone.
     audit_hook: bool = True
+    #: Library routines no call may use (``packages``, ``routines``, ``prefixes``): the grading
+    #: policy's, from exercises.toml by default. The child wraps them and reports their calls.
+    forbidden: dict = field(default_factory=lambda: _project_forbidden())
 
     def for_child(self) -> dict:
         return {
@@ -278,6 +287,8 @@ class StudentModule:
             "isolation": limits.isolation,
             "audit_hook": limits.audit_hook,
             "warm": warm_for(module_path),
+            "forbidden": {kind: [str(name) for name in names]
+                          for kind, names in (limits.forbidden or {}).items()},
         }
         try:
             self.pid, self.sock = zygote.spawn(job, self.drain.write_fd)
