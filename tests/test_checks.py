@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import importlib
 
+import numpy as np
 import pytest
 
 from autograder.generation.build import strip_solutions
@@ -98,3 +99,24 @@ def test_mutant_loses_points_with_its_message(slug, mutant, grade_source):
 def test_alternative_scores_full_marks(slug, alternative, grade_source):
     result = grade_source(slug, apply(slug, alternative))
     assert result.points == result.max_points, _report(result)
+
+
+def test_a_float32_objective_is_judged_by_the_nll_it_reaches():
+    """fit_linear_gaussian_nll: a (w, sigma) whose NLL is as low as a float32 objective can tell
+    passes with a note saying so; a start that never moved, or sigma nearer n - 1 than the
+    answer, does not, however coarse float32 is on the data (targets near 5000, noise 0.05)."""
+    from autograder.checks import mse_nll as checks
+    from solutions import mse_nll as ref
+
+    for X, y in (checks._regression("fit-nll-40", 40, 3),
+                 checks._regression("fit-nll-scales", 60, 3, scales=[1.0, 10.0, 0.1], offset=5000.0,
+                                    noise=0.05)):
+        w = ref.fit_linear_mse(X, y)
+        sigma = float(np.sqrt(ref.mse(y, X @ w)))
+        n = len(y)
+        assert "float32" in checks._optimum_to_float32(X, y, w.astype(np.float32),
+                                                       float(np.float32(sigma)), w, sigma)
+        assert checks._optimum_to_float32(X, y, np.zeros_like(w), sigma, w, sigma) == ""
+        unbiased = float(np.float32(sigma * np.sqrt(n / (n - 1))))
+        assert checks._optimum_to_float32(X, y, w, unbiased, w, sigma) == ""
+        assert checks._optimum_to_float32(X, y, w, -sigma, w, sigma) == ""

@@ -18,6 +18,23 @@ def test_float32_result_passes_with_a_note_and_float64_without():
     assert "float64" in framework.take_notes()
 
 
+def test_the_note_says_what_the_values_show():
+    """A float64 answer 1e-5 away passes with a note giving the gap and its usual causes, never
+    a claim of float32 work; float32 values get the float32 note; an optimiser's tier alike."""
+    want = 195.29112345678
+    framework.take_notes()
+    assert accept(want * (1 + 1.2e-5), want, Tolerance(1e-9)) is True
+    text = framework.take_notes()
+    assert "about 1e-5 relative" in text and "float32" not in text and "stopped early" in text
+    assert accept(float(np.float32(want)), want, Tolerance(1e-9)) is True
+    assert "float32 precision" in framework.take_notes()
+    assert accept(want * (1 + 4e-4), want, framework.optimiser_tolerance(1e-4)) is True
+    text = framework.take_notes()
+    assert "about 4e-4 relative" in text and "float32" not in text and "result.success" in text
+    assert accept(float(np.float32(want * (1 + 4e-4))), want, framework.optimiser_tolerance(1e-4)) is True
+    assert "float32" in framework.take_notes()
+
+
 def test_n_minus_1_is_never_forgiven_as_float32():
     x = np.random.default_rng(1).normal(200, 25, size=40)
     mistakes = {"n - 1": np.std(x, ddof=1)}

@@ -15,8 +15,9 @@ from scipy.special import logsumexp
 
 from solutions import em_gmm as ref
 
-from ..core.framework import (FLOAT32_RTOL, CheckFailed, Tolerance, accept, as_array, as_dict, as_float,
-                         call_text, check, expect_close, fmt, mismatch, rng)
+from ..core.framework import (FLOAT32_NOTE, FLOAT32_RTOL, CheckFailed, Tolerance, accept, as_array,
+                              as_dict, as_float, call_text, check, expect_close, fmt, mismatch, note,
+                              rng)
 from ..sandbox.wire import FigureData
 
 # A log-likelihood is a sum of n log-sum-exps: any order of summation or an
@@ -615,9 +616,19 @@ def _curves(fig):
 
 
 def _same(a, b) -> bool:
-    # Plotted data are the history's own floats: 1e-9 allows a float32 round trip
-    # nowhere, but any copy or conversion to float64 passes.
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
+    """Plotted data are the history's own floats: any copy or conversion to float64 passes at
+    1e-9, and so does the history rounded to float32 (a student computing in float32), with
+    the float32 note; anything else is other data."""
+    if a.shape != b.shape:
+        return False
+    if np.allclose(a, b, rtol=1e-9, atol=1e-12):
+        return True
+    with np.errstate(all="ignore"):
+        rounded = b.astype(np.float32).astype(float)
+    if np.allclose(a, rounded, rtol=1e-9, atol=1e-12):
+        note(FLOAT32_NOTE)
+        return True
+    return False
 
 
 def _find(fig, series) -> tuple[int | None, bool]:

@@ -24,6 +24,7 @@ from ..core.framework import (
     expect_close,
     fmt,
     mismatch,
+    note,
     optimiser_tolerance,
     rng,
 )
@@ -432,6 +433,50 @@ def _sigma_mistakes(X, y, w):
     return mistakes
 
 
+def _nll_per_point(X, y, w, sigma, dtype=np.float64) -> float:
+    """The Gaussian NLL per point in standardised units (columns and y scaled to unit size, as
+    a careful student's objective is), computed in ``dtype``."""
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    x_scale = np.sqrt(np.mean(X**2, axis=0))
+    x_scale[x_scale == 0] = 1.0
+    y_scale = np.sqrt(np.mean(y**2)) or 1.0
+    Z, t = (X / x_scale).astype(dtype), (y / y_scale).astype(dtype)
+    ws, s = (np.asarray(w, dtype=float) * x_scale / y_scale).astype(dtype), dtype(sigma / y_scale)
+    r = t - Z @ ws
+    with np.errstate(all="ignore"):
+        return float(dtype(0.5) * np.log(dtype(2 * np.pi) * s * s) + np.mean(r * r) / (dtype(2) * s * s))
+
+
+def _float32_resolution(X, y, w, sigma) -> float:
+    """How far a float32 evaluation of that NLL strays from the exact one at the optimum on these
+    inputs (the largest error of 20 seeded evaluations a few float32 steps from it). An optimiser
+    minimising a float32 objective cannot place the minimum better than twice this."""
+    nudge, worst = rng("fit-nll-float32-resolution"), 0.0
+    for _ in range(20):
+        near = np.asarray(w, dtype=float) * (1 + 1e-6 * nudge.normal(size=np.size(w)))
+        worst = max(worst, abs(_nll_per_point(X, y, near, sigma, np.float32) - _nll_per_point(X, y, near, sigma)))
+    return worst
+
+
+def _optimum_to_float32(X, y, w, sigma, want_w, want_sigma) -> str:
+    """The note for a (w, sigma) that minimises the NLL as closely as a float32 objective can,
+    and lies nearer the answer than any modelled mistake; "" otherwise."""
+    excess = _nll_per_point(X, y, w, sigma) - _nll_per_point(X, y, want_w, want_sigma)
+    resolution = _float32_resolution(X, y, want_w, want_sigma)
+    if not (np.isfinite(excess) and sigma > 0 and excess <= 2 * resolution):
+        return ""
+    if any(abs(sigma - wrong) < abs(sigma - want_sigma) for wrong in _sigma_mistakes(X, y, want_w).values()):
+        return ""
+    units = _std_units(X, y)
+    gap = np.linalg.norm((w - want_w) * units)
+    if any(np.linalg.norm((w - np.asarray(wrong)) * units) < gap for wrong in _weight_mistakes(X, y).values()):
+        return ""
+    return (f"Note: your (w, sigma) minimise the NLL as closely as an objective computed in float32 can "
+            f"on this data (the NLL per point exceeds its minimum by {max(excess, 0.0):.1e}, within twice "
+            f"the {resolution:.1e} by which float32 rounding moves it), so it is accepted. Computed in "
+            f"float64, the objective gives the optimum to 1e-6 or better.")
+
+
 def _fit_nll_check(student, X, y):
     d = np.shape(X)[1]
     call = call_text("fit_linear_gaussian_nll", (X, y))
@@ -450,18 +495,29 @@ def _fit_nll_check(student, X, y):
     if d > 0 and np.all(w == 0) and np.any(want_w != 0):
         raise CheckFailed(f"{mismatch(call, 'w', w, want_w)} w is still all zeros, a usual starting "
                           f"point: the optimiser did not move (result.success is probably False). "
-                          f"If your NLL computes in float32, the tiny steps of a finite-difference "
-                          f"gradient do not change it: compute it in float64. Otherwise start from "
-                          f"sensible values and check result.message.")
-    _expect_weights(w, want_w, X, y, call=call, tol=OPTIMISER, mistakes=_weight_mistakes(X, y),
-                    optimiser=True,
-                    hint="w should equal the least-squares weights. Did the optimiser converge "
-                         "(result.success), from a sensible start, with a tight enough tolerance?")
-    expect_close(sigma, want_sigma, call=call, rtol=OPTIMISER, what="sigma",
-                 tolerance=optimiser_tolerance(OPTIMISER),
-                 mistakes=_sigma_mistakes(X, y, want_w),
-                 hint="sigma should be the square root of the MSE at the fitted w. Did the optimiser "
-                      "converge (result.success)?")
+                          f"If your NLL computes in float32: minimize estimates the gradient from "
+                          f"steps of about 1e-8, and a float32 value (7 digits) does not change over "
+                          f"such a step, so the gradient reads 0 and the search stops where it "
+                          f"started. Compute the NLL in float64, or pass its gradient (jac=...). "
+                          f"Otherwise start from sensible values and check result.message.")
+    try:
+        _expect_weights(w, want_w, X, y, call=call, tol=OPTIMISER, mistakes=_weight_mistakes(X, y),
+                        optimiser=True,
+                        hint="w should equal the least-squares weights. Did the optimiser converge "
+                             "(result.success), from a sensible start, with a tight enough tolerance?")
+        expect_close(sigma, want_sigma, call=call, rtol=OPTIMISER, what="sigma",
+                     tolerance=optimiser_tolerance(OPTIMISER),
+                     mistakes=_sigma_mistakes(X, y, want_w),
+                     hint="sigma should be the square root of the MSE at the fitted w. Did the optimiser "
+                          "converge (result.success)?")
+    except CheckFailed:
+        # Judged by the result, not the path: an objective computed in float32 places the
+        # minimum only as well as its rounding allows (on targets near 5000 with noise 0.05,
+        # sigma to a few 1e-3), and that is a correct answer.
+        verdict = _optimum_to_float32(X, y, w, sigma, want_w, want_sigma)
+        if not verdict:
+            raise
+        note(verdict)
 
 
 @check("fit_linear_gaussian_nll", points=1)

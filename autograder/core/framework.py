@@ -281,6 +281,13 @@ FLOAT32_NOTE = ("Note: your results agree with the expected values only to float
                 "(about 7 significant digits). That is accepted, but compute in float64, NumPy's "
                 "default (np.asarray(x, dtype=float)), to keep all 16 digits.")
 
+#: The same tier reached by float64 values: what such a gap usually means, without a claim
+#: about float32 the values do not show ({gap} is the relative difference, as "3e-6").
+NEAR64_NOTE = ("Note: your results agree with the expected values to about {gap} relative, where "
+               "float64 arithmetic usually agrees to 1e-12 or better. That is accepted, but a gap "
+               "this size usually means a step that loses digits: a constant typed short (3.14159 "
+               "for pi), a value rounded on the way, or an iterative method stopped early.")
+
 _notes: list[str] = []
 
 
@@ -355,7 +362,8 @@ class Tolerance:
     atol: float = 0.0
     atol32: float | None = None
     wide32: float | None = None  # the float32 tier's rtol, when wider than FLOAT32_RTOL
-    note: str = FLOAT32_NOTE
+    note: str = FLOAT32_NOTE  # for values that are float32
+    note64: str = NEAR64_NOTE  # for float64 values at the same tier ({gap}: how far apart)
 
     @property
     def rtol32(self) -> float:
@@ -393,12 +401,31 @@ OPTIMISER_NOTE = ("Note: your optimiser's answer agrees with the exact maximiser
                   "1e-3 relative. That is accepted (an objective computed in float32 allows no "
                   "better), but compute the objective in float64 and use a tight tolerance "
                   "(e.g. options={'gtol': 1e-10}) to get 1e-6 or better.")
+OPTIMISER64_NOTE = ("Note: your optimiser's answer agrees with the exact maximiser to about {gap} "
+                    "relative. That is accepted, but it usually means the optimiser stopped before "
+                    "converging: use a tight tolerance (e.g. options={{'gtol': 1e-10}}) and check "
+                    "result.success to get 1e-6 or better.")
 
 
 def optimiser_tolerance(rtol: float, atol: float = 0.0) -> Tolerance:
     """The tolerance of a value found by a numerical optimiser, with its float32 tier."""
     return Tolerance(rtol, atol, atol32=atol * OPTIMISER32 / rtol if atol else None,
-                     wide32=OPTIMISER32, note=OPTIMISER_NOTE)
+                     wide32=OPTIMISER32, note=OPTIMISER_NOTE, note64=OPTIMISER64_NOTE)
+
+
+def relative_gap(got, want) -> str:
+    """The largest relative difference, rounded to one digit as "3e-6" (for notes)."""
+    pair = _pair(got, want)
+    if pair is None:
+        return "?"
+    with np.errstate(all="ignore"):
+        gap = np.abs(pair[0] - pair[1]) / np.abs(pair[1])
+    gap = gap[np.isfinite(gap)]
+    worst = float(gap.max()) if gap.size else 0.0
+    if worst <= 0:
+        return "1e-12"
+    mantissa, exponent = f"{worst:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def looks_float32(got, want) -> bool:
@@ -432,7 +459,7 @@ def accept(got, want, tol: Tolerance, mistakes: dict | None = None) -> bool | st
                   if not tol.within32(wrong, want)]
         rivals = [r for r in rivals if r[0] < to_answer]
         if not rivals:
-            note(tol.note)
+            note(tol.note if looks_float32(got, want) else tol.note64.format(gap=relative_gap(got, want)))
             return True
         return min(rivals)[1]
     for message, wrong in models.items():

@@ -50,7 +50,7 @@ def plot_em_history(history):
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(4, 1, sharex=True)
     for ax, key in zip(axes, ["means", "variances", "weights", "log_likelihood"]):
-        ax.plot(history[key])
+        ax.plot(np.asarray(history[key], dtype=F))  # float32 throughout, the plot too
         ax.set_ylabel(key)
     axes[-1].set_xlabel("iteration")
     return fig
