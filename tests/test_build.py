@@ -13,6 +13,25 @@ def test_generated_files_are_fresh():
     assert not stale, f"Generated files are out of date: {', '.join(stale)}. Run `make build`."
 
 
+def test_students_get_requirements_and_the_forbidden_list_from_their_one_source():
+    """requirements.txt carries pyproject.toml's bounds; the README and the public conftest name
+    exercises.toml's forbidden routines (the grader's policy), so changing either regenerates them."""
+    import tomllib
+
+    from autograder.core.manifest import ROOT, forbidden_routines
+
+    files = build.student_files()
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    requirements = [line for line in files["requirements.txt"].splitlines() if not line.startswith("#")]
+    assert requirements and all(any(d.startswith(r) for d in declared) for r in requirements)
+    assert {r.split(">")[0] for r in requirements} >= {"numpy", "scipy", "matplotlib", "sympy", "pytest"}
+    listed = forbidden_routines()
+    for name in listed["routines"] + listed["packages"] + listed["prefixes"]:
+        assert f"`{name}" in files["README.md"], name
+    assert f"FORBIDDEN = {listed!r}" in files["conftest.py"]
+    assert "may import each other" in files["README.md"]
+
+
 @pytest.mark.parametrize("ex", exercises(), ids=lambda e: e.slug)
 def test_stub_keeps_signatures_and_docstrings_but_no_solution(ex):
     source = ex.solution_path.read_text()

@@ -42,3 +42,21 @@ def test_public_tests_on_the_stub_say_not_implemented_in_one_line(ex, tmp_path):
     assert body, run.stdout
     assert all("is not implemented yet" in line for line in body), run.stdout
     assert "Traceback" not in run.stdout
+
+
+def test_public_tests_warn_when_a_forbidden_routine_is_called(tmp_path):
+    """The list is the course's (exercises.toml); the public run still passes, and says which
+    function calls which routine, once at the end."""
+    from autograder.generation import sample_cohort
+
+    folder = _student_folder(tmp_path, True)
+    (folder / "gaussian_mle.py").write_text(sample_cohort.edited(
+        "gaussian_mle", ("    mu_hat = x.mean()\n    sigma_hat = np.sqrt(np.mean((x - mu_hat) ** 2))",
+                         "    from scipy.stats import norm\n    mu_hat, sigma_hat = norm.fit(x)")))
+    run = _pytest(folder, "test_gaussian_mle.py")
+    assert "Warning: gaussian_mle (gaussian_mle.py) calls scipy.stats.norm.fit, which the exercises " \
+           "forbid" in run.stdout, run.stdout
+    assert "ForbiddenRoutineWarning" in run.stdout
+    (tmp_path / "clean").mkdir()
+    clean = _pytest(_student_folder(tmp_path / "clean", True), "test_gaussian_mle.py")
+    assert "forbid" not in clean.stdout, clean.stdout

@@ -8,6 +8,7 @@ Authored (edit these):
 Generated (never edit; ``make build`` rewrites them, a test fails when stale):
   assignments/<slug>.py          stub: same docstrings and signatures, bodies raise
   assignments/test_<slug>.py     public tests, conftest.py, pytest.ini, README.md
+  assignments/requirements.txt   what students install, versions from pyproject.toml
 
 The rule is nbgrader's (``ClearSolutions``): an indented solution region
 becomes ``raise NotImplementedError``; a region at column 0 (a private
@@ -19,15 +20,20 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+import tomllib
 from pathlib import Path
 
-from ..core.manifest import ASSIGNMENTS, PUBLIC_TESTS, exercises
+from ..core.manifest import ASSIGNMENTS, PUBLIC_TESTS, ROOT, exercises, forbidden_routines
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 STUB_BODY = ["# YOUR CODE HERE", "raise NotImplementedError()"]
 #: Files of autograder/public/ copied to the student folder as they are.
 PUBLIC_SUPPORT = ("conftest.py", "pytest.ini")
+#: The project's dependencies a student needs to do the exercises and run their public tests.
+STUDENT_PACKAGES = ("numpy", "scipy", "matplotlib", "sympy", "pytest")
+#: ... and to work in the notebooks instead of the ``.py`` files.
+NOTEBOOK_PACKAGES = ("jupyterlab",)
 
 
 class MarkerError(ValueError):
@@ -83,8 +89,40 @@ def student_files() -> dict[str, str]:
         files[f"test_{ex.slug}.py"] = ex.public_test_path.read_text()
     for name in PUBLIC_SUPPORT:
         files[name] = (PUBLIC_TESTS / name).read_text()
+    files["conftest.py"] = _with_forbidden_list(files["conftest.py"])
     files["README.md"] = _student_readme()
+    files["requirements.txt"] = student_requirements()
     return files
+
+
+def student_requirements() -> str:
+    """requirements.txt of the student folder: the project's own version bounds (pyproject.toml)."""
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    bounds = {re.match(r"[A-Za-z0-9_.\-]+", d).group(0).lower(): d.split("#")[0].strip() for d in declared}
+    missing = [name for name in STUDENT_PACKAGES + NOTEBOOK_PACKAGES if name not in bounds]
+    if missing:
+        raise ValueError(f"pyproject.toml does not list {', '.join(missing)}, which students need")
+    return "\n".join(["# What the exercises and their public tests need: pip install -r requirements.txt",
+                      *[bounds[name] for name in STUDENT_PACKAGES],
+                      "# To work in the notebooks instead of the .py files:",
+                      *[bounds[name] for name in NOTEBOOK_PACKAGES]]) + "\n"
+
+
+def _with_forbidden_list(conftest: str) -> str:
+    """The public conftest with the course's forbidden routines (exercises.toml) in its FORBIDDEN."""
+    line = 'FORBIDDEN = {"packages": [], "routines": [], "prefixes": []}'
+    if conftest.count(line) != 1:
+        raise ValueError("autograder/public/conftest.py must hold the line " + line)
+    return conftest.replace(line, f"FORBIDDEN = {forbidden_routines()!r}")
+
+
+def forbidden_sentence() -> str:
+    """The forbidden library routines as the students' README lists them (exercises.toml)."""
+    listed = forbidden_routines()
+    names = ([f"`{r}`" for r in listed["routines"]]
+             + [f"anything from `{p}`" for p in listed["packages"]]
+             + [f"`{p}*`" for p in listed["prefixes"]])
+    return ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1] if names else "none"
 
 
 def _student_readme() -> str:
@@ -93,7 +131,7 @@ def _student_readme() -> str:
         f"| {ex.number} | `{ex.slug}.py` | {ex.title} | `pytest test_{ex.slug}.py` |"
         for ex in exercises()
     )
-    return template.replace("{{EXERCISE_TABLE}}", rows)
+    return template.replace("{{EXERCISE_TABLE}}", rows).replace("{{FORBIDDEN}}", forbidden_sentence())
 
 
 def write_student_folder(target: Path = ASSIGNMENTS) -> list[Path]:

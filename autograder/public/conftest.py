@@ -1,11 +1,129 @@
 """Makes the public tests speak plainly: one line per unfinished function,
-the test's own message for a wrong answer, and only your file's lines for a crash."""
+the test's own message for a wrong answer, and only your file's lines for a crash.
+It also warns when your code calls a library routine the exercises forbid (the
+grader scores that function 0)."""
 
+import functools
+import importlib
+import importlib.machinery
+import inspect
+import sys
+import warnings
 from pathlib import Path
 
 import pytest
 
 HERE = Path(__file__).resolve().parent
+
+#: The library routines that do an exercise for you (the course's list).
+FORBIDDEN = {"packages": [], "routines": [], "prefixes": []}
+
+
+class ForbiddenRoutineWarning(UserWarning):
+    """Your code called a routine the exercises forbid."""
+
+
+_CALLS = []  # during the current test
+_SEEN = []  # during the whole run
+
+
+def _caller():
+    """The function of your files that made the call (not a test, not a library)."""
+    for frame in inspect.stack()[2:]:
+        path = Path(frame.filename)
+        if path.parent == HERE and not path.name.startswith(("test_", "conftest")):
+            return f"{frame.function} ({path.name})"
+    return None
+
+
+def _record(name, function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        caller = _caller()
+        if caller and (caller, name) not in _CALLS:
+            _CALLS.append((caller, name))
+        return function(*args, **kwargs)
+
+    wrapper.__forbidden_wrapper__ = True
+    return wrapper
+
+
+def _wrap(owner, attr, name):
+    obj = getattr(owner, attr, None)
+    if obj is None or getattr(obj, "__forbidden_wrapper__", False):
+        return
+    if inspect.isclass(obj):
+        for method in ("fit", "fit_predict", "fit_transform", "predict", "predict_proba"):
+            found = getattr(obj, method, None)
+            if callable(found) and not getattr(found, "__forbidden_wrapper__", False):
+                setattr(obj, method, _record(f"{name}.{method}", found))
+    elif callable(obj):
+        target = owner if inspect.ismodule(owner) or inspect.isclass(owner) else type(owner)
+        setattr(target, attr, _record(name, getattr(target, attr)))
+
+
+def _wrap_loaded():
+    for kind in ("routines", "prefixes"):
+        for dotted in FORBIDDEN[kind]:
+            holder, _, last = dotted.rpartition(".")
+            parts = holder.split(".")
+            for i in range(len(parts), 0, -1):
+                owner = sys.modules.get(".".join(parts[:i]))
+                if owner is not None:
+                    for part in parts[i:]:
+                        owner = getattr(owner, part, None)
+                    break
+            else:
+                continue
+            if owner is None:
+                continue
+            names = [last] if kind == "routines" else [n for n in dir(owner) if n.startswith(last)]
+            for attr in names:
+                _wrap(owner, attr, f"{holder}.{attr}")
+    for package in FORBIDDEN["packages"]:
+        module = sys.modules.get(package)
+        for attr in dir(module) if module is not None else ():
+            if not attr.startswith("_"):
+                _wrap(module, attr, f"{package}.{attr}")
+
+
+class _Watcher:
+    """Wraps the forbidden routines of a library the moment your code imports it."""
+
+    def find_spec(self, name, path=None, target=None):
+        listed = FORBIDDEN["packages"] + FORBIDDEN["routines"] + FORBIDDEN["prefixes"]
+        if not any(d == name or d.startswith(name + ".") for d in listed):
+            return None
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+        finally:
+            sys.meta_path.insert(0, self)
+        if spec is not None and spec.loader is not None:
+            run = spec.loader.exec_module
+
+            def exec_module(module):
+                run(module)
+                _wrap_loaded()
+
+            spec.loader.exec_module = exec_module
+        return spec
+
+
+def pytest_configure(config):
+    _wrap_loaded()
+    sys.meta_path.insert(0, _Watcher())
+
+
+@pytest.fixture(autouse=True)
+def _warn_on_forbidden_routines():
+    _CALLS.clear()
+    yield
+    _SEEN.extend(_CALLS)
+    for caller, name in _CALLS:
+        warnings.warn(ForbiddenRoutineWarning(
+            f"{caller} calls {name}, a library routine that does the exercise for you: the "
+            f"grader scores every check of that function 0. Write the computation yourself."))
 
 
 def _student_frames(excinfo):
@@ -38,6 +156,10 @@ def pytest_runtest_makereport(item, call):
 
 def pytest_terminal_summary(terminalreporter, exitstatus):
     stats = terminalreporter.stats
+    for caller, name in sorted({(c, n) for c, n in _SEEN}):
+        terminalreporter.write_line(
+            f"Warning: {caller} calls {name}, which the exercises forbid: the grader scores that "
+            f"function 0.", yellow=True, bold=True)
     if exitstatus == 0 and stats.get("passed"):
         terminalreporter.write_line(
             "Public tests passed. Your grade comes from hidden checks on other data and edge "
