@@ -403,8 +403,10 @@ OPTIMISER_NOTE = ("Note: your optimiser's answer agrees with the exact maximiser
                   "(e.g. options={'gtol': 1e-10}) to get 1e-6 or better.")
 OPTIMISER64_NOTE = ("Note: your optimiser's answer agrees with the exact maximiser to about {gap} "
                     "relative. That is accepted, but it usually means the optimiser stopped before "
-                    "converging: use a tight tolerance (e.g. options={{'gtol': 1e-10}}) and check "
-                    "result.success to get 1e-6 or better.")
+                    "converging, or that the objective it minimises is computed in float32 (which "
+                    "places an optimum only to about 1e-3): compute the objective in float64, use a "
+                    "tight tolerance (e.g. options={{'gtol': 1e-10}}) and check result.success to get "
+                    "1e-6 or better.")
 
 
 def optimiser_tolerance(rtol: float, atol: float = 0.0) -> Tolerance:
