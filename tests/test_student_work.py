@@ -43,6 +43,9 @@ WRONG = {
     "gaussian_mle/wrong_raw_sigma_poor_start.py": wrong(
         "gaussian_mle_numerical", "optimise over log(sigma)"),
     "gaussian_mle/wrong_unbiased_sigma.py": wrong("gaussian_mle", "divides by n - 1"),
+    "gaussian_mle/wrong_statistics_stdev.py": wrong("gaussian_mle", "divides by n - 1"),
+    "gaussian_mle/wrong_log_2pi_without_half.py": wrong(
+        "gaussian_log_likelihood", "the 1/2 in front of log(2 pi) is missing"),  # the optimum does not move
     "mse_nll/wrong_clip_1e7.py": wrong("bernoulli_nll", "clips the probabilities to [1e-07"),
     "mse_nll/wrong_nll_log_sigma_without_n.py": wrong(
         "gaussian_nll", "log(sigma) where n log(sigma) belongs",
@@ -162,3 +165,44 @@ def test_float32_work_is_noted(grade_source):
     assert notes and all("float32" in m and "float64" in m for m in notes), _report(result)
     exact = _grade(grade_source, "gaussian_mle/own_pdf_helper_bounds.py")
     assert not any(r.message for r in exact.results), _report(exact)
+
+
+def test_heavy_printing_is_cut_and_costs_nothing(grade_source):
+    result = _grade(grade_source, "kmeans/prints_every_step.py")
+    assert result.points == result.max_points, _report(result)
+    assert "output cut" in result.output and "printing costs no points" in result.output
+    assert len(result.output) < 10_000
+
+
+def test_stubs_handed_in_beside_notebooks_of_this_work(tmp_path):
+    """The released bundle handed back: every untouched stub beside a notebook holding unusual
+    correct work from this corpus. The notebooks are graded, at full marks, and the stubs are
+    named as ignored."""
+    from autograder import sample_cohort
+    from autograder.student import ZygoteKeeper, grade_student
+    from autograder.submissions import find_cohort
+
+    chosen = {"gaussian_mle": "statistics_module.py", "mse_nll": "float32_objective_own_gradient.py",
+              "em_gmm": "demo_at_import_plt_show.py", "kmeans": "prints_every_step.py"}
+    student = tmp_path / "cohort" / "ana"
+    student.mkdir(parents=True)
+    for slug, name in chosen.items():
+        (student / f"{slug}.py").write_text(sample_cohort.stub(slug))
+        (student / f"{slug}.ipynb").write_text(sample_cohort.as_notebook((HERE / slug / name).read_text(), slug))
+    [submission] = find_cohort(tmp_path / "cohort", tmp_path / "scratch", list(chosen)).submissions
+    keeper = ZygoteKeeper()
+    try:
+        record = grade_student(submission, keeper, slugs=list(chosen),
+                               policy=replace(_policy(), call_timeout=120.0, budget=1800.0))
+    finally:
+        keeper.close()
+    for ex in record["exercises"]:
+        assert ex["source"] == f"{ex['exercise']}.ipynb", ex
+        assert ex["points"] == ex["max_points"], [r["message"] for r in ex["results"] if r["status"] != "passed"]
+    assert all(f"ignored {slug}.py (the untouched stub)" in record["problems"] for slug in chosen)
+
+
+def _policy():
+    from autograder.policy import DEFAULT
+
+    return DEFAULT
