@@ -73,6 +73,13 @@ def _errors(course: Path, student: str) -> list[tuple[str, str, str]]:
     return found
 
 
+def _images(course: Path, student: str, slug: str) -> int:
+    """Figures among the outputs of an autograded notebook's demo cells."""
+    nb = json.loads((course / "autograded" / student / ASSIGNMENT / f"{slug}.ipynb").read_text())
+    return sum("image/png" in output.get("data", {}) for cell in nb["cells"]
+               if "demo" in cell["metadata"].get("tags", []) for output in cell.get("outputs", []))
+
+
 @pytest.mark.slow
 def test_nbgrader_round_trip_agrees_with_the_batch_grader(zygote, capsys):
     started = time.monotonic()
@@ -88,8 +95,13 @@ def test_nbgrader_round_trip_agrees_with_the_batch_grader(zygote, capsys):
         _submit(course, student, filled)
 
     t = time.monotonic()  # one autograde for the three students: nbgrader starts once
-    release.nbgrader(["autograde", ASSIGNMENT, "--force"], course)
+    process = release.nbgrader(["autograde", ASSIGNMENT, "--force"], course)
     autograde_seconds = time.monotonic() - t
+    # No false tampering alarm on untouched locked cells, and the figures reach the autograded
+    # notebooks (formgrader shows these) for every notebook that draws one.
+    assert "checksum" not in process.stdout + process.stderr, "autograde warns of changed checksums"
+    for slug, figures in (("gaussian_mle", 2), ("em_gmm", 2), ("kmeans", 1)):
+        assert _images(course, "reference", slug) >= figures, f"figures missing from {slug}"
 
     from nbgrader.api import Gradebook
 
@@ -140,6 +152,8 @@ def test_nbgrader_round_trip_agrees_with_the_batch_grader(zygote, capsys):
                                    solutions=student == "stubs")
             assert "### BEGIN SOLUTION" not in html
     mistake_html = (course / "feedback" / "mistake" / ASSIGNMENT / f"{MISTAKE_SLUG}.html").read_text()
+    reference_em = (course / "feedback" / "reference" / ASSIGNMENT / "em_gmm.html").read_text()
+    assert reference_em.count("data:image/png") >= 2, "the EM figures are missing from the feedback"
     assert "n - 1" in mistake_html or "n-1" in mistake_html, "the feedback should name the mistake"
 
     with capsys.disabled():

@@ -25,7 +25,7 @@ import pytest
 from autograder.generation import notebooks, release
 from autograder.core.manifest import exercises
 from autograder.routes.nbgrader_preprocessors import TABLE_CSS
-from tests.test_nbgrader_roundtrip import _submit
+from tests.test_nbgrader_roundtrip import _images, _submit
 from tests.test_release import released_course
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,13 +59,6 @@ def _code_scores(course: Path, students) -> dict:
             for nb in gb.find_submission(ASSIGNMENT, student).notebooks:
                 scores[student, nb.name] = (round(nb.code_score, 6), round(nb.max_code_score, 6))
     return scores
-
-
-def _images(course: Path, student: str, slug: str) -> int:
-    """Figures among the outputs of the demo cells of an autograded notebook."""
-    nb = json.loads((course / "autograded" / student / ASSIGNMENT / f"{slug}.ipynb").read_text())
-    return sum("image/png" in output.get("data", {}) for cell in nb["cells"]
-               if "demo" in cell["metadata"].get("tags", []) for output in cell.get("outputs", []))
 
 
 @pytest.mark.slow
