@@ -57,6 +57,7 @@ WRONG = {
     "em_gmm/wrong_mstep_variance_by_n.py": wrong(
         "m_step", "divide by n instead of N_k", {"fit_gmm_em": "m_step"}),
     "em_gmm/wrong_range_one.py": wrong("fit_gmm_em", "ends one round early"),
+    "em_gmm/wrong_history_only_final.py": wrong("fit_gmm_em", "holds only the final weights"),
     "em_gmm/wrong_ll_before_mstep.py": wrong("fit_gmm_em", "recorded before the M-step"),
     "em_gmm/wrong_ll_without_logsumexp.py": wrong("gmm_log_likelihood", "without log-sum-exp"),
     "kmeans/wrong_reseed_random_point.py": wrong(
