@@ -94,9 +94,14 @@ SAME_PRINT = re.compile(r"got (.+?), expected \1(?!; they differ most| \(relativ
 PATIENT = replace(Limits(), call_timeout=120.0)
 
 
+#: Files that import another exercise of the same student: the sibling handed in beside them.
+SIBLINGS = {"kmeans/sibling_imports_em_gmm.py": {"em_gmm": "em_gmm/vectorised_kn_einsum.py"}}
+
+
 def _grade(grade_source, name):
     slug = name.split("/")[0]
-    return grade_source(slug, (HERE / name).read_text(), limits=PATIENT, budget=1800.0)
+    siblings = {other: HERE / path for other, path in SIBLINGS.get(name, {}).items()}
+    return grade_source(slug, (HERE / name).read_text(), limits=PATIENT, budget=1800.0, siblings=siblings)
 
 
 def _report(result) -> str:
