@@ -1,5 +1,5 @@
 """Replays recorded student calls in a process shaped like a sandbox child, with or without
-the audit-hook guard: ``python -I guard_replay.py CHILD_PY CALLS MODE ROUNDS``.
+the audit-hook guard: ``python -I guard_replay.py CHILD_PY CALLS MODE ROUNDS FORBIDDEN_JSON``.
 
 Started as a standalone script (like ``child.py``) so the only hook in the
 process is the one being measured. MODE is ``none``, ``guard`` (guard.py's
@@ -16,7 +16,7 @@ import tempfile
 import time
 
 
-def main(child_path, calls_path, mode, rounds):
+def main(child_path, calls_path, mode, rounds, forbidden):
     spec = importlib.util.spec_from_file_location("sandbox_child", child_path)
     child = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(child)
@@ -29,7 +29,7 @@ def main(child_path, calls_path, mode, rounds):
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
 
-    child.guard.install_forbidden_wrappers()
+    child.guard.install_forbidden_wrappers(forbidden)  # the policy's list, as a job carries it
     roots = child.guard.allowed_read_roots()
     with open(calls_path, "rb") as handle:
         jobs = pickle.load(handle)
@@ -67,4 +67,4 @@ def main(child_path, calls_path, mode, rounds):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5]))

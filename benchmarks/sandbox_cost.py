@@ -79,7 +79,8 @@ def record_calls(zygote: Zygote) -> list[tuple[str, str, list]]:
 
 
 def replay(calls_file: Path, mode: str, rounds: int) -> dict:
-    command = [sys.executable, "-I", str(REPLAY), str(process.CHILD_SCRIPT), str(calls_file), mode, str(rounds)]
+    command = [sys.executable, "-I", str(REPLAY), str(process.CHILD_SCRIPT), str(calls_file), mode, str(rounds),
+               json.dumps(Limits().forbidden)]
     _, done = run_timed(command, env=bench_env(**process.CHILD_ENV))
     return json.loads(done.stdout)
 

@@ -135,7 +135,7 @@ def test_kmeans_estimator_costs_only_its_function_never_the_exercise(grade_sourc
 # --------------------------------------------------------------------------
 
 def _std_policy_limits():
-    from autograder.policy import DEFAULT, Policy
+    from autograder.core.policy import DEFAULT, Policy
 
     listed = {kind: list(names) for kind, names in DEFAULT.forbidden.items()}
     listed["routines"].append("numpy.std")

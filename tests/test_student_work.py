@@ -184,9 +184,9 @@ def test_stubs_handed_in_beside_notebooks_of_this_work(tmp_path):
     """The released bundle handed back: every untouched stub beside a notebook holding unusual
     correct work from this corpus. The notebooks are graded, at full marks, and the stubs are
     named as ignored."""
-    from autograder import sample_cohort
-    from autograder.student import ZygoteKeeper, grade_student
-    from autograder.submissions import find_cohort
+    from autograder.generation import sample_cohort
+    from autograder.core.student import ZygoteKeeper, grade_student
+    from autograder.core.submissions import find_cohort
 
     chosen = {"gaussian_mle": "statistics_module.py", "mse_nll": "float32_objective_own_gradient.py",
               "em_gmm": "demo_at_import_plt_show.py", "kmeans": "prints_every_step.py"}
@@ -209,6 +209,6 @@ def test_stubs_handed_in_beside_notebooks_of_this_work(tmp_path):
 
 
 def _policy():
-    from autograder.policy import DEFAULT
+    from autograder.core.policy import DEFAULT
 
     return DEFAULT
