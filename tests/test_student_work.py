@@ -202,10 +202,10 @@ def test_stubs_handed_in_beside_notebooks_of_this_work(tmp_path):
                                policy=replace(_policy(), call_timeout=120.0, budget=1800.0))
     finally:
         keeper.close()
-    for ex in record["exercises"]:
-        assert ex["source"] == f"{ex['exercise']}.ipynb", ex
-        assert ex["points"] == ex["max_points"], [r["message"] for r in ex["results"] if r["status"] != "passed"]
-    assert all(f"ignored {slug}.py (the untouched stub)" in record["problems"] for slug in chosen)
+    for ex in record.exercises:
+        assert ex.source == f"{ex.exercise}.ipynb", ex
+        assert ex.points == ex.max_points, [r.message for r in ex.results if not r.passed]
+    assert all(f"ignored {slug}.py (the untouched stub)" in record.problems for slug in chosen)
 
 
 def _policy():
