@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.core import dependencies, framework
-from autograder.core.framework import CheckResult, Tolerance, accept, mismatch
+from autograder.core.framework import Tolerance, accept, mismatch
+from autograder.core.record import CheckResult
 from tests.test_student_work import SAME_PRINT
 
 

@@ -24,6 +24,7 @@ import pytest
 
 from autograder.generation import notebooks, release
 from autograder.core.manifest import exercises
+from autograder.core.record import CheckResult, ExerciseRecord, StudentRecord
 from autograder.routes.nbgrader_preprocessors import TABLE_CSS
 from tests.test_nbgrader_roundtrip import _images, _submit
 from tests.test_release import released_course
@@ -113,8 +114,6 @@ def test_gradebook_holds_the_batch_graders_scores_not_the_kernels():
 # --------------------------------------------------------------------------
 
 def _record(student: str, points: dict[str, tuple[float, float]]) -> StudentRecord:
-    from autograder.core.record import CheckResult, ExerciseRecord, StudentRecord
-
     results = [CheckResult("gaussian_mle", "f", name, "t", p, m, "passed" if p == m else "failed")
                for name, (p, m) in points.items()]
     return StudentRecord(student, "graded", exercises=[ExerciseRecord("gaussian_mle", "graded", results=results)])

@@ -18,7 +18,6 @@ from typing import Callable
 import numpy as np
 
 from ..sandbox.wire import FigureData, Unsupported
-from .record import CheckResult  # noqa: F401  (the checks' outcome; re-exported)
 
 #: Base of every hidden seed. Public tests use other data (seed 42 tempos,
 #: the lesson's mixture with seed 0), so hard-coded public answers fail here.

@@ -12,7 +12,7 @@ damaged ``record.json`` is re-graded rather than trusted.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 
 
