@@ -47,11 +47,13 @@ class Undigestible(Exception):
 
 
 def _feed(h, value) -> None:
-    if value is None or isinstance(value, (bool, np.bool_)):
+    if isinstance(value, np.generic) and not value.dtype.hasobject:  # a NumPy scalar keeps its dtype
+        h.update(b"N" + value.dtype.str.encode() + value.tobytes())
+    elif value is None or isinstance(value, bool):
         h.update(b"B" + repr(value if value is None else bool(value)).encode())
-    elif isinstance(value, (int, np.integer)):
+    elif isinstance(value, int):
         h.update(b"I" + str(int(value)).encode() + b";")
-    elif isinstance(value, (float, np.floating)):
+    elif isinstance(value, float):
         h.update(b"F" + struct.pack("<d", float(value)))
     elif isinstance(value, str):
         data = value.encode("utf-8", "surrogatepass")

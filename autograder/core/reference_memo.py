@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import sys
 
 import numpy as np
+
+from .check_memo import digest
 
 #: Answers kept per process, and the bytes of arrays they may hold, at most.
 MAX_ENTRIES = 4096
@@ -31,25 +32,6 @@ _STORED = [0]  # bytes of arrays held in _ANSWERS
 
 class _NotPlain(Exception):
     """A value that is not plain data: not remembered."""
-
-
-def _key(value, depth: int = 0):
-    if depth > 20:
-        raise _NotPlain
-    if value is None or isinstance(value, (bool, int, float, complex, str, bytes)):
-        return (type(value).__name__, repr(value))
-    if isinstance(value, np.generic):
-        return (type(value).__name__, value.dtype.str, value.tobytes())
-    if isinstance(value, np.ndarray):
-        if value.dtype.hasobject:
-            raise _NotPlain
-        digest = hashlib.blake2b(np.ascontiguousarray(value).tobytes(), digest_size=20).digest()
-        return ("ndarray", value.dtype.str, value.shape, digest)
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, tuple(_key(v, depth + 1) for v in value))
-    if isinstance(value, dict):
-        return ("dict", tuple((_key(k, depth + 1), _key(v, depth + 1)) for k, v in value.items()))
-    raise _NotPlain
 
 
 def _size(value, depth: int = 0) -> int:
@@ -74,10 +56,10 @@ def remembered(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        try:
-            key = (function.__module__, function.__qualname__, _key(args), _key(sorted(kwargs.items())))
-        except _NotPlain:
+        arguments = digest(list(args), dict(sorted(kwargs.items())))
+        if arguments is None:  # not plain data
             return function(*args, **kwargs)
+        key = (function.__module__, function.__qualname__, arguments)
         if key in _ANSWERS:
             return copy.deepcopy(_ANSWERS[key])
         answer = function(*args, **kwargs)

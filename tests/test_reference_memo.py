@@ -1,0 +1,41 @@
+"""The references' answers remembered per worker: the key is the arguments' content and dtype,
+every caller gets its own copy, and anything that is not plain data is never remembered."""
+
+import numpy as np
+
+from autograder.core.reference_memo import remembered
+
+
+def counted(name):
+    """A reference named ``name``: answers are kept per process, by module and name."""
+    calls = []
+
+    def reference(x, scale=1):
+        calls.append(x)
+        return x if isinstance(x, np.random.Generator) else np.asarray(x) * scale
+
+    reference.__qualname__ = name
+    return remembered(reference), calls
+
+
+def test_same_arguments_are_answered_from_memory_as_a_copy():
+    reference, calls = counted("copies")
+    first = reference(np.arange(3.0))
+    first[0] = 99.0  # a check that edits its answer changes nothing for the next student
+    assert reference(np.arange(3.0)).tolist() == [0.0, 1.0, 2.0] and len(calls) == 1
+
+
+def test_dtype_type_and_keywords_are_part_of_the_key():
+    reference, calls = counted("keys")
+    for x in (np.arange(3.0), np.arange(3, dtype=np.float32), np.float32(2), np.float64(2), 2.0, 2):
+        reference(x)
+    reference(np.arange(3.0), scale=2)
+    assert len(calls) == 7
+
+
+def test_what_is_not_plain_data_is_computed_every_time():
+    reference, calls = counted("generator")
+    rng = np.random.default_rng(0)
+    reference(rng)
+    reference(rng)
+    assert len(calls) == 2
