@@ -39,3 +39,18 @@ def test_what_is_not_plain_data_is_computed_every_time():
     reference(rng)
     reference(rng)
     assert len(calls) == 2
+
+
+def test_a_reference_calling_another_is_remembered_once_not_per_inner_call():
+    inner, inner_calls = counted("inner")
+
+    def outer(x):
+        return [inner(x) for _ in range(3)]
+
+    outer.__qualname__ = "outer"
+    outer = remembered(outer)
+    outer(np.arange(2.0))
+    outer(np.arange(2.0))
+    assert len(inner_calls) == 3  # the inner steps ran once, straight through, and were not kept
+    inner(np.arange(2.0))
+    assert len(inner_calls) == 4  # asked directly, the inner reference computes and remembers

@@ -9,7 +9,9 @@ shape and bytes), and a plain answer is stored; every caller gets its own deep
 copy, so no check can change what the next student is compared with. Anything
 else (a callable, a random generator, a figure) goes straight through, as does
 an exception. The references are deterministic functions of their arguments,
-so a remembered answer is the answer.
+so a remembered answer is the answer. A reference's calls of other reference
+functions go straight through: only the checks' questions are remembered, not
+the thousands of inner steps of an EM fit (each would be digested and copied).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import copy
 import functools
 import sys
+import threading
 
 import numpy as np
 
@@ -28,6 +31,7 @@ MAX_BYTES = 256 << 20
 
 _ANSWERS: dict[tuple, object] = {}
 _STORED = [0]  # bytes of arrays held in _ANSWERS
+_INSIDE = threading.local()  # .depth: reference calls under way in this thread
 
 
 class _NotPlain(Exception):
@@ -56,13 +60,20 @@ def remembered(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
+        depth = getattr(_INSIDE, "depth", 0)
+        if depth:  # a reference calling another: its caller's answer is the one remembered
+            return function(*args, **kwargs)
         arguments = digest(list(args), dict(sorted(kwargs.items())))
         if arguments is None:  # not plain data
             return function(*args, **kwargs)
         key = (function.__module__, function.__qualname__, arguments)
         if key in _ANSWERS:
             return copy.deepcopy(_ANSWERS[key])
-        answer = function(*args, **kwargs)
+        _INSIDE.depth = depth + 1
+        try:
+            answer = function(*args, **kwargs)
+        finally:
+            _INSIDE.depth = depth
         try:
             size = _size(answer)
         except _NotPlain:
