@@ -17,7 +17,7 @@ from autograder.core import framework
 from autograder.checks.derivations import PROBLEM, ll_mistakes
 from autograder.core.manifest import exercise
 from autograder.core.record import StudentRecord
-from autograder.core.math_display import Unsafe, latex, math_html, mathml, safe_latex, sanitize
+from autograder.core.math_display import GREEK_LETTERS, Unsafe, latex, math_html, mathml, safe_latex, sanitize
 from autograder.routes.reports import feedback_html, feedback_markdown
 from autograder.core.symbolic_checks import chain_break
 from solutions import derivations as ref
@@ -111,6 +111,12 @@ def test_mathml_is_allow_listed_and_escaped():
         assert safe_latex(hostile) == "", hostile
     shown = math_html([["<b>label</b>", "<mi>x</mi>"], ["bad", "<script></script>"], "junk"])
     assert shown.count("<math") == 1 and "&lt;b&gt;label" in shown
+
+
+def test_the_greek_letters_written_out_are_sympys():
+    from sympy.printing.latex import greek_letters_set
+
+    assert GREEK_LETTERS == greek_letters_set
 
 
 def test_a_value_close_to_the_right_one_is_printed_with_the_digits_that_differ():
