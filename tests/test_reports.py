@@ -180,11 +180,14 @@ def test_summary_messages_are_never_cut_inside_a_word():
     assert cell != kept and re.fullmatch(r".*word\d{3}", kept), cell
 
 
-def test_summary_figure_names_checks_by_title_and_has_a_bounded_height():
+def test_summary_figure_names_failed_checks_by_title_and_has_a_bounded_height():
     from autograder.routes.reports import MAX_BARS, summary_figure
 
-    labels = [t.get_text() for t in summary_figure([record()]).axes[1].get_yticklabels()]
-    assert labels == ["assign_clusters: Title of a", "update_centers: Title of b"]
+    figure = summary_figure([record()])
+    assert [t.get_text() for t in figure.axes[1].get_yticklabels()] == ["update_centers: Title of b"]
+    assert "(1 of 2 checks passed by every student)" in figure.axes[1].get_title()
+    passing = summary_figure([record(second_status="passed")]).axes[1]
+    assert not passing.axison and "passed all 2 checks" in passing.texts[0].get_text()
 
     def many(n):
         ex = record().exercises[0].to_dict() | {"results": [
@@ -193,5 +196,5 @@ def test_summary_figure_names_checks_by_title_and_has_a_bounded_height():
 
     tall = summary_figure(many(120))
     assert len(tall.axes[1].get_yticklabels()) == MAX_BARS
-    assert tall.get_size_inches()[1] == summary_figure(many(MAX_BARS)).get_size_inches()[1] <= 12
-    assert "most failed of 120 checks" in tall.axes[1].get_title()
+    assert tall.get_size_inches()[1] == summary_figure(many(MAX_BARS * 3 // 2)).get_size_inches()[1] <= 12
+    assert "the 30 most failed of the 80 checks some student failed" in tall.axes[1].get_title()

@@ -465,15 +465,17 @@ def summary_png(records: list[StudentRecord]) -> bytes:
 
 
 def summary_figure(records: list[StudentRecord]):
-    """Score histogram, and pass rate per check (the MAX_BARS most failed) with the most
-    failed check in red."""
+    """Score histogram, and pass rate per check that some student failed (the MAX_BARS most
+    failed), the most failed in red. A check every student passed tells an instructor nothing
+    a bar would: they are counted in the title, not drawn (and not paid for in glyphs)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     from matplotlib.ticker import MaxNLocator
 
     every = [s for s in check_statistics(records) if s["rate"] is not None]
-    stats = sorted(every, key=lambda s: (s["rate"], s["exercise"]))[:MAX_BARS]
+    failed = [s for s in every if s["rate"] < 1]
+    stats = sorted(failed, key=lambda s: (s["rate"], s["exercise"]))[:MAX_BARS]
     stats.reverse()
     bars = 0.22 * max(len(stats), 1)
     fig = Figure(figsize=(10, 3.6 + bars + 1.0), layout="constrained")
@@ -487,11 +489,11 @@ def summary_figure(records: list[StudentRecord]):
     top.set_xlabel(f"total points (out of {fmt_points(maximum)})")
     top.set_ylabel("students")
     top.set_title(f"Scores of {len(records)} students (mean {statistics.mean(totals):.1f})")
+    passed_by_all = len(every) - len(failed)
     if stats:
         labels = [check_caption(s) for s in stats]
         rates = [100 * s["rate"] for s in stats]
-        lowest = min(rates)
-        colors = ["#c44e52" if r == lowest and r < 100 else "#55a868" for r in rates]
+        colors = ["#c44e52" if r == rates[-1] else "#55a868" for r in rates]
         bottom.barh(range(len(stats)), rates, color=colors)
         for y, (rate, s) in enumerate(zip(rates, stats)):
             bottom.text(min(rate, 100) + 1, y, f"{s['passed']}/{s['graded']}", va="center", fontsize=7)
@@ -499,9 +501,14 @@ def summary_figure(records: list[StudentRecord]):
         bottom.set_ylim(-0.6, len(stats) - 0.4)
         bottom.set_xlim(0, 108)
         bottom.set_xlabel("students passing the check (% of those whose file imported)")
-        shown = (f"the {len(stats)} most failed of {len(every)} checks" if len(stats) < len(every)
-                 else "every check")
-        bottom.set_title(f"Pass rate per check: {shown}, most failed at the top (in red)")
+        shown = (f"the {len(stats)} most failed of the {len(failed)} checks some student failed"
+                 if len(stats) < len(failed) else f"the {len(failed)} checks some student failed")
+        bottom.set_title(f"Pass rate per check, most failed at the top (in red): {shown}\n"
+                         f"({passed_by_all} of {len(every)} checks passed by every student)")
+    else:
+        bottom.set_axis_off()
+        bottom.text(0.5, 0.5, f"Every student whose file imported passed all {len(every)} checks."
+                    if every else "No check was run: no file imported.", ha="center", va="center")
     return fig
 
 
