@@ -157,13 +157,15 @@ def _start_worker(lines: list[socket.socket] = (), taken=None, slugs: list[str] 
 
 
 def pool_context(slugs: list[str]):
-    """Workers forked from a server that imported the grader and the checks of ``slugs`` once
-    (``forkserver``): each worker starts warm instead of importing them again. ``spawn`` where
-    there is none."""
+    """Workers forked from a server that imported the grader and the checks of ``slugs`` once,
+    and asked the references their checks' questions (``forkserver``): each worker starts warm
+    instead of importing and computing them again. ``spawn`` where there is none."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, *(f"autograder.checks.{slug}" for slug in slugs)])
+    context.set_forkserver_preload(["autograder.routes.forkserver_exit", __name__,
+                                    *(f"autograder.checks.{slug}" for slug in slugs),
+                                    "autograder.routes.forkserver_warm_up"])
     return context
 
 
@@ -306,9 +308,8 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
     done: dict[str, StudentRecord] = {}
     attempts: dict[str, int] = {}
     pending = list(todo)
-    if pending:  # the summary's plotting imports, while the workers grade
-        threading.Thread(target=_import_plotting, daemon=True).start()
     shared = SharedZygote() if pending else None
+    plotting = threading.Thread(target=_import_plotting, daemon=True)
     context = pool_context(options["slugs"])
     try:
         while pending:
@@ -320,6 +321,10 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
                                          initargs=(lines, context.Value("i", 0), options["slugs"])) as pool:
                     futures = {pool.submit(grade_and_write, s, folders[s.student], options, grader): s
                                for s in pending}
+                    if not plotting.is_alive() and plotting.ident is None:
+                        # The summary's plotting imports, now that the workers are started: before,
+                        # they would slow the zygote's imports, which the first student waits for.
+                        plotting.start()
                     for future in as_completed(futures):
                         submission = futures[future]
                         try:

@@ -340,3 +340,4 @@ if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] != "--control-fd":
         sys.exit("usage: child.py --control-fd N")
     zygote(int(sys.argv[2]))
+    os._exit(0)  # nothing to flush: skip tearing down the scientific stack (half a second)
