@@ -114,3 +114,20 @@ def test_a_caller_of_an_unwritten_function_is_not_called_unwritten():
     results = dependencies.attribute(results, SOURCE)
     assert results[1].status == "failed" and "which is not implemented yet: write it first" in results[1].message
     assert results[2].status == "not_implemented" and results[2].message == "m"
+
+
+def test_a_call_repeated_with_the_same_small_arguments_is_answered_once(zygote, tmp_path):
+    """Three checks look at one plot: the child is asked once. Large arguments are not digested."""
+    from autograder.core.grading import SMALL_CALL_BYTES, Session
+    from autograder.core.policy import DEFAULT
+
+    path = tmp_path / "em_gmm.py"
+    path.write_text("calls = 0\n\ndef count(x):\n    global calls\n    calls += 1\n    return calls\n")
+    session = Session(zygote, path, tmp_path, "em_gmm", DEFAULT.limits(), 30.0)
+    try:
+        small, large = np.arange(3.0), np.zeros(SMALL_CALL_BYTES // 8 + 1)
+        assert [session.call("count", (small,), {})[0].value for _ in range(2)] == [1, 1]
+        assert session.call("count", (small + 1,), {})[0].value == 2
+        assert [session.call("count", (large,), {})[0].value for _ in range(2)] == [3, 4]
+    finally:
+        session.close()

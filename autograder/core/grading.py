@@ -8,6 +8,7 @@ own checks, and a function that timed out once is not waited for again.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import math
 import shutil
@@ -54,6 +55,10 @@ class Session:
         self.outputs: list[str] = []
         self.last_timeout = limits.call_timeout
         self.child: StudentModule | None = None
+        #: Replies to small calls, by digest: a call repeated by another check (three checks look
+        #: at one plot) is answered once. The functions are pure; a reply that depends on timing
+        #: (a timeout, a crash) is never reused.
+        self.answered: dict[bytes, Reply] = {}
         self.load: Reply = self._start()
 
     def _start(self) -> Reply:
@@ -81,11 +86,16 @@ class Session:
             load = self._start()
             if load.status != "loaded":
                 return Reply("crashed", error={"message": "your module could not be loaded again"}), text
+        key = _small_call_digest(function, args, kwargs)
+        if key in self.answered:
+            return copy.deepcopy(self.answered[key]), text
         self.last_timeout = min(self.limits.call_timeout, remaining)
         reply = self.child.call(function, args, kwargs, timeout=self.last_timeout)
         self._note_blocked(reply)
         if reply.status == "timeout":
             self.timed_out.add(function)
+        if key is not None and reply.status in check_memo.DIGESTIBLE and not reply.blocked:
+            self.answered[key] = copy.deepcopy(reply)
         return reply, text
 
     def _collect_output(self) -> None:
@@ -99,6 +109,27 @@ class Session:
             self.child.kill()
             self._collect_output()
         return "\n".join(self.outputs)[:8000]
+
+
+#: Bytes of array arguments up to which a call is digested to answer a repeat of it from memory
+#: (larger arguments are not worth hashing: no check repeats those calls).
+SMALL_CALL_BYTES = 64 << 10
+
+
+def _array_bytes(value, depth: int = 0) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)) and depth < 20:
+        return sum(_array_bytes(v, depth + 1) for v in value)
+    return 0
+
+
+def _small_call_digest(function: str, args, kwargs) -> bytes | None:
+    if _array_bytes([args, kwargs or {}]) > SMALL_CALL_BYTES:
+        return None
+    return check_memo.digest(function, list(args), dict(kwargs or {}))
 
 
 def _zero(check: framework.Check, status: str, message: str) -> CheckResult:
