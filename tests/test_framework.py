@@ -131,3 +131,16 @@ def test_a_call_repeated_with_the_same_small_arguments_is_answered_once(zygote, 
         assert [session.call("count", (large,), {})[0].value for _ in range(2)] == [3, 4]
     finally:
         session.close()
+
+
+def test_mistake_models_are_made_only_for_an_answer_that_is_not_exact():
+    from autograder.core.framework import Lazy, Tolerance
+
+    def never():
+        raise AssertionError("the mistakes of an exact answer were computed")
+
+    assert accept(1.0, 1.0, Tolerance(1e-9), Lazy(never)) is True
+    made = []
+    models = Lazy(lambda: made.append(1) or {"mu": {"It is the median.": 2.0}})
+    assert accept(2.0, 1.0, Tolerance(1e-9), models["mu"]) == "It is the median."
+    assert accept(3.0, 1.0, Tolerance(1e-9), models["mu"]) is False and made == [1]  # made once

@@ -15,7 +15,7 @@ from scipy.special import logsumexp
 
 from solutions import em_gmm as ref
 
-from ..core.framework import (FLOAT32_NOTE, FLOAT32_RTOL, CheckFailed, Tolerance, accept, as_array,
+from ..core.framework import (FLOAT32_NOTE, FLOAT32_RTOL, CheckFailed, Lazy, Tolerance, accept, as_array,
                               as_dict, as_float, call_text, check, expect_close, fmt, mismatch, note,
                               rng)
 from ..sandbox.wire import FigureData
@@ -172,7 +172,7 @@ def _ll_check(student, x, weights, means, variances):
             f"density pi_k N(x; mu_k, sigma_k^2) underflows to 0.0, and log(0) = -inf: this is the "
             f"mixture log-likelihood without log-sum-exp. Work with a_k = log pi_k + log N(x; ...) "
             f"and combine them with scipy.special.logsumexp.")
-    expect_close(got, want, call=call, rtol=EXACT, mistakes=_ll_mistakes(*args))
+    expect_close(got, want, call=call, rtol=EXACT, mistakes=Lazy(lambda: _ll_mistakes(*args)))
 
 
 def _farthest_point(x, weights, means, variances) -> float:
@@ -239,7 +239,7 @@ def _resp_check(student, x, weights, means, variances):
             f"expected {fmt(want[rows[0]])}. For a point far from every component all densities "
             f"underflow to 0.0 and the ratio is 0/0 = NaN: compute log r_ik = a_k - logsumexp(a) "
             f"with a_k = log pi_k + log N(x_i; mu_k, sigma_k^2), then exponentiate.")
-    verdict = accept(got, want, Tolerance(0.0, RESP_ATOL), _resp_mistakes(*args))
+    verdict = accept(got, want, Tolerance(0.0, RESP_ATOL), Lazy(lambda: _resp_mistakes(*args)))
     if verdict is True:
         return
     base = mismatch(call, "", got, want)
@@ -310,7 +310,7 @@ def _m_check(student, x, resp):
                 and not all(tol.within32(g, w) for g, w in zip(got, want))):
             raise CheckFailed(f"Called {call}: got {fmt(tuple(got))}, expected {fmt(tuple(want))}: the "
                               f"right numbers in the wrong order. Return (weights, means, variances).")
-    mistakes = _m_step_mistakes(x, resp)
+    mistakes = Lazy(lambda: _m_step_mistakes(x, resp))
     for g, w, name in zip(got, want, names):
         # 1e-12 absolute only matters for means that are 0 exactly.
         expect_close(g, w, call=call, rtol=EXACT, atol=1e-12, what=name, mistakes=mistakes[name],

@@ -12,7 +12,7 @@ import numpy as np
 
 from solutions import kmeans as ref
 
-from ..core.framework import (CheckFailed, Tolerance, as_array, as_dict, call_text, check, expect_close, fmt,
+from ..core.framework import (CheckFailed, Lazy, Tolerance, as_array, as_dict, call_text, check, expect_close, fmt,
                          returned, rng)
 
 # A center is a mean of n values. Its rounding error is at most about
@@ -96,7 +96,7 @@ def _expect_labels(got, want, x, centers, *, call, mistakes=(), what="labels"):
     base = (f"Called {call}: {wrong.size} of {want.size} {what} are wrong; the first is for "
             f"x[{i}] = {fmt(x[i])}: got {got[i]}, expected {want[i]} "
             f"(centers {fmt(np.asarray(centers, dtype=float))}).")
-    for message, model in mistakes:
+    for message, model in (mistakes() if isinstance(mistakes, Lazy) else mistakes):
         if model is not None and np.shape(model) == got.shape and np.array_equal(got, model):
             raise CheckFailed(f"{base} {message}")
     if got.min() < 0 or got.max() >= np.size(centers):
@@ -133,7 +133,7 @@ def _assign_check(student, x, centers, *, scale=None):
     call = call_text("assign_clusters", (x, centers))
     got = _as_labels(student.assign_clusters(x, centers), np.size(x), np.size(centers), call)
     want = ref.assign_clusters(x, centers)
-    _expect_labels(got, want, x, centers, call=call, mistakes=_assign_mistakes(x, centers))
+    _expect_labels(got, want, x, centers, call=call, mistakes=Lazy(lambda: _assign_mistakes(x, centers)))
 
 
 @check("assign_clusters", points=1)
@@ -181,7 +181,7 @@ def assign_labels_are_integers(student):
     labels = _as_labels(value, x.size, centers.size, call)
     _require_integer_labels(value, call)
     _expect_labels(labels, ref.assign_clusters(x, centers), x, centers, call=call,
-                   mistakes=_assign_mistakes(x, centers))
+                   mistakes=Lazy(lambda: _assign_mistakes(x, centers)))
 
 
 def _require_integer_labels(value, call, what="labels"):
@@ -545,7 +545,7 @@ def _resp_check(student, x, centers, *, scale=None):
         bad = int(np.flatnonzero(~np.isclose(got.sum(axis=1), 1.0))[0])
         raise CheckFailed(f"Called {call}: row {bad} is {fmt(got[bad])}; every row needs exactly one 1.")
     _expect_labels(np.argmax(got, axis=1), np.argmax(want, axis=1), x, centers, call=call,
-                   mistakes=_assign_mistakes(x, centers), what="rows (the column of the 1)")
+                   mistakes=Lazy(lambda: _assign_mistakes(x, centers)), what="rows (the column of the 1)")
 
 
 @check("hard_responsibilities", points=1)

@@ -14,6 +14,7 @@ from solutions import mse_nll as ref
 from ..core.framework import (
     CheckFailed,
     ForbiddenRoutine,
+    Lazy,
     NotImplementedYet,
     as_array,
     as_float,
@@ -90,7 +91,7 @@ def _mse_mistakes(y, y_pred):
 def _mse_check(student, y, y_pred):
     call = call_text("mse", (y, y_pred))
     got = as_float(student.mse(y, y_pred), call)
-    expect_close(got, ref.mse(y, y_pred), call=call, rtol=EXACT, mistakes=_mse_mistakes(y, y_pred))
+    expect_close(got, ref.mse(y, y_pred), call=call, rtol=EXACT, mistakes=Lazy(lambda: _mse_mistakes(y, y_pred)))
 
 
 @check("mse", points=1)
@@ -520,7 +521,7 @@ def _fit_nll_check(student, X, y):
                              "(result.success), from a sensible start, with a tight enough tolerance?")
         expect_close(sigma, want_sigma, call=call, rtol=OPTIMISER, what="sigma",
                      tolerance=optimiser_tolerance(OPTIMISER),
-                     mistakes=_sigma_mistakes(X, y, want_w),
+                     mistakes=Lazy(lambda: _sigma_mistakes(X, y, want_w)),
                      hint="sigma should be the square root of the MSE at the fitted w. Did the optimiser "
                           "converge (result.success)?")
     except CheckFailed:

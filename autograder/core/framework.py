@@ -441,15 +441,33 @@ def looks_float32(got, want) -> bool:
         return single(got) and not single(want)
 
 
-def accept(got, want, tol: Tolerance, mistakes: dict | None = None) -> bool | str:
+class Lazy:
+    """A value made on first use. The mistake models cost a correct student's grading its time
+    and are needed only for an answer that is not exact: ``mistakes=Lazy(lambda: ...)``.
+    ``lazy[key]`` is a lazy part (``mistakes["mu"]``), made from one shared value."""
+
+    def __init__(self, make):
+        self._make, self._made, self._value = make, False, None
+
+    def __call__(self):
+        if not self._made:
+            self._value, self._made = self._make(), True
+        return self._value
+
+    def __getitem__(self, key):
+        return Lazy(lambda: self()[key])
+
+
+def accept(got, want, tol: Tolerance, mistakes=None) -> bool | str:
     """True if ``got`` is the answer (noting float32 work), else False, or the message of the
-    mistake it matches. At the float32 tier a known mistake closer than the answer wins."""
+    mistake it matches. At the float32 tier a known mistake closer than the answer wins.
+    ``mistakes``: a dict, or a ``Lazy`` one (made only when the answer is not exact)."""
     level = tol.level(got, want)
-    models = dict(mistakes or {})
     if level == "exact":
         if looks_float32(got, want):
             note(FLOAT32_NOTE)
         return True
+    models = dict((mistakes() if isinstance(mistakes, Lazy) else mistakes) or {})
     for message, wrong in models.items():
         if tol.exact(got, wrong):
             return message
@@ -510,7 +528,7 @@ def mismatch(call: str, what: str, got, want) -> str:
 
 
 def expect_close(got, want, *, call: str, rtol: float, atol: float = 0.0,
-                 mistakes: dict | None = None, what: str = "", hint: str = "",
+                 mistakes: dict | Lazy | None = None, what: str = "", hint: str = "",
                  atol32: float | None = None, tolerance: Tolerance | None = None) -> None:
     """Fail unless ``got`` matches ``want``; if it matches a known mistake, say which.
 
