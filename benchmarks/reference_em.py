@@ -9,6 +9,7 @@ Both end on the same parameters, which the benchmark checks.
 
 from __future__ import annotations
 
+import importlib.util
 import time
 import warnings
 
@@ -24,9 +25,19 @@ VARIANCES = np.array([0.5, 1.0, 1.5])
 START = (np.full(3, 1 / 3), np.array([-1.0, 0.0, 1.0]), np.ones(3))
 
 
+def _unwrapped_reference():
+    """solutions/em_gmm.py loaded afresh under a name of its own: a benchmark that graded first has
+    wrapped ``solutions.em_gmm`` in the reference memo, whose repeated answers are lookups."""
+    spec = importlib.util.spec_from_file_location("_benchmarked_em_gmm", em_gmm.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _reference(x, iterations):
+    fit = _unwrapped_reference().fit_gmm_em
     start = time.perf_counter()
-    history = em_gmm.fit_gmm_em(x, *START, n_iter=iterations)
+    history = fit(x, *START, n_iter=iterations)
     return time.perf_counter() - start, history
 
 
