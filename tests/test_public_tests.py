@@ -60,3 +60,14 @@ def test_public_tests_warn_when_a_forbidden_routine_is_called(tmp_path):
     (tmp_path / "clean").mkdir()
     clean = _pytest(_student_folder(tmp_path / "clean", True), "test_gaussian_mle.py")
     assert "forbid" not in clean.stdout, clean.stdout
+
+
+def test_the_import_watcher_imports_nothing_itself(tmp_path):
+    """Wrapping scipy.stats.norm.fit must not import scipy.stats for a student who never does
+    (a second of every public run): it is wrapped when their code imports it."""
+    folder = _student_folder(tmp_path, True)
+    (folder / "test_imports.py").write_text(
+        "import sys\n\nimport scipy.optimize  # noqa: F401\n\n\ndef test_only_what_was_imported():\n"
+        "    assert 'scipy.stats' not in sys.modules and 'scipy.cluster' not in sys.modules\n")
+    run = _pytest(folder, "test_imports.py")
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -71,7 +71,10 @@ def _wrap_loaded():
                 owner = sys.modules.get(".".join(parts[:i]))
                 if owner is not None:
                     for part in parts[i:]:
-                        owner = getattr(owner, part, None)
+                        # A module's own attributes only: getattr would import a submodule that is
+                        # not imported yet (scipy.stats, a second), and it is wrapped when it is.
+                        owner = (vars(owner).get(part) if inspect.ismodule(owner)
+                                 else getattr(owner, part, None))
                     break
             else:
                 continue
