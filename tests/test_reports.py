@@ -185,7 +185,7 @@ def test_summary_figure_names_failed_checks_by_title_and_has_a_bounded_height():
 
     figure = summary_figure([record()])
     assert [t.get_text() for t in figure.axes[1].get_yticklabels()] == ["update_centers: Title of b"]
-    assert "(1 of 2 checks passed by every student)" in figure.axes[1].get_title()
+    assert "1 of 2 checks passed by every student" in figure.axes[1].get_title()
     passing = summary_figure([record(second_status="passed")]).axes[1]
     assert not passing.axison and "passed all 2 checks" in passing.texts[0].get_text()
 

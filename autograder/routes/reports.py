@@ -503,8 +503,8 @@ def summary_figure(records: list[StudentRecord]):
         bottom.set_xlabel("students passing the check (% of those whose file imported)")
         shown = (f"the {len(stats)} most failed of the {len(failed)} checks some student failed"
                  if len(stats) < len(failed) else f"the {len(failed)} checks some student failed")
-        bottom.set_title(f"Pass rate per check, most failed at the top (in red): {shown}\n"
-                         f"({passed_by_all} of {len(every)} checks passed by every student)")
+        bottom.set_title(f"Pass rate of {shown}\nmost failed at the top (in red); {passed_by_all} of "
+                         f"{len(every)} checks passed by every student", fontsize=10)
     else:
         bottom.set_axis_off()
         bottom.text(0.5, 0.5, f"Every student whose file imported passed all {len(every)} checks."
