@@ -167,3 +167,40 @@ def test_a_renamed_index_is_a_repeat_not_a_step():
     renamed = sp.Sum(sp.log(ref.normal_density(x[j], mu, sigma)), (j, 1, n))
     broken = chain_break([STEPS[0], renamed, DROPS_N], PROBLEM, ll_mistakes())
     assert (broken.step, broken.held, broken.links) == (3, 0, 1)
+
+
+def test_a_step_that_cannot_be_rebuilt_breaks_the_chain_there_and_keeps_the_links_before_it(grade_source):
+    """A middle step the grader cannot read (here a string) is where the chain breaks: the start
+    keeps its point and the links before it their share; the end is not reached."""
+    source = replace_body(exercise("derivations").solution_path.read_text(), "log_likelihood_steps", """
+        return [
+            LOG_LIKELIHOOD,
+            sp.Sum(-sp.log(2 * sp.pi * sigma**2) / 2 - (x[i] - mu) ** 2 / (2 * sigma**2), (i, 1, n)),
+            sp.Sum(-sp.log(2 * sp.pi) / 2 - sp.log(sigma) - (x[i] - mu) ** 2 / (2 * sigma**2), (i, 1, n)),
+            "-n/2 log(2 pi) - n log(sigma) - sum((x_i - mu)^2) / (2 sigma^2)",
+        ]
+    """)
+    checks = _by_name(grade_source("derivations", source))
+    links = checks["log_likelihood_steps_every_step_follows"]
+    assert checks["log_likelihood_steps_start_at_the_definition"].passed
+    assert (links.points, links.status) == (1.33, "failed") and "step 4 " in links.message, links.message
+    assert "2/3 of its points" in links.message
+    end = checks["log_likelihood_steps_end_without_exp"]
+    assert end.points == 0 and end.message.startswith(
+        "Called log_likelihood_steps(): the last step cannot be graded: step 4 should be a SymPy expression"), \
+        end.message
+
+
+def test_an_unreadable_middle_step_is_named_by_the_end_check(grade_source):
+    source = replace_body(exercise("derivations").solution_path.read_text(), "log_likelihood_steps", """
+        return [
+            LOG_LIKELIHOOD,
+            "log of a product is a sum of logs",
+            -n / 2 * sp.log(2 * sp.pi) - n * sp.log(sigma) - sp.Sum((x[i] - mu) ** 2, (i, 1, n)) / (2 * sigma**2),
+        ]
+    """)
+    checks = _by_name(grade_source("derivations", source))
+    assert checks["log_likelihood_steps_start_at_the_definition"].passed
+    assert checks["log_likelihood_steps_every_step_follows"].points == 0
+    end = checks["log_likelihood_steps_end_without_exp"]
+    assert end.points == 0 and "through step 2, which cannot be graded" in end.message, end.message

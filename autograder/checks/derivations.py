@@ -21,8 +21,8 @@ from solutions import derivations as ref
 
 from ..core.equivalence import Domain, numerically_equal, register_statistics, show
 from ..core.framework import CheckFailed, PartialCredit, call_text, check
-from ..core.symbolic_checks import (Problem, as_expression, as_expressions, chain_break, expect_equivalent,
-                                    expect_names, show_steps, used_names)
+from ..core.symbolic_checks import (Problem, Unreadable, as_chain, as_expression, as_expressions, chain_break,
+                                    expect_equivalent, expect_names, show_steps, used_names)
 
 n, i, x, mu, sigma = ref.n, ref.i, ref.x, ref.mu, ref.sigma
 sum_x, sum_x2, r, MSE, MAE, b, y, p = ref.sum_x, ref.sum_x2, ref.r, ref.MSE, ref.MAE, ref.b, ref.y, ref.p
@@ -154,7 +154,7 @@ def log_likelihood_is_the_sum_of_log_densities(student):
 
 
 def _chain(student, function: str) -> list:
-    return as_expressions(getattr(student, function)(), PROBLEM, _call(function))
+    return as_chain(getattr(student, function)(), PROBLEM, _call(function))
 
 
 def _canonical_indices(expr):
@@ -204,6 +204,8 @@ def _ends(steps, definition, function: str, allowed: set[str], form: str, extra=
     call = _call(function)
     if len(steps) < 2:
         raise CheckFailed(f"Called {call}: the derivation has only its first step; {form}")
+    if isinstance(last, Unreadable):
+        raise CheckFailed(f"Called {call}: the last step cannot be graded: {last.reason}")
     expect_names(last, allowed, call, "the last step", form)
     if extra is not None:
         problem = extra(last)
@@ -214,8 +216,10 @@ def _ends(steps, definition, function: str, allowed: set[str], form: str, extra=
                           f"(see the check of its steps for the first one that breaks).")
     broken = chain_break(steps, PROBLEM, mistakes)
     if broken is not None:
+        which = ("cannot be graded" if isinstance(steps[broken.step - 1], Unreadable)
+                 else f"is not equal to step {broken.step - 1}")
         raise CheckFailed(f"Called {call}: the last step has the form asked for, but the chain reaches it "
-                          f"through step {broken.step}, which is not equal to step {broken.step - 1}: "
+                          f"through step {broken.step}, which {which}: "
                           f"an end earns its point only when every step before it follows. "
                           f"Fix step {broken.step} (see the check of the steps).")
 

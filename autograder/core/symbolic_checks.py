@@ -62,6 +62,34 @@ def as_expressions(value, problem: Problem, call: str, *, count: int | None = No
             for k, v in enumerate(value, start=1)]
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A step of a derivation the grader cannot rebuild (an object outside the allow-list, a
+    string): the chain breaks there, and the links before it keep their share."""
+
+    step: int
+    reason: str
+
+
+def as_chain(value, problem: Problem, call: str) -> list:
+    """The steps of a derivation; a step after the first that cannot be rebuilt becomes
+    ``Unreadable`` (only an unreadable first step fails the whole chain: it has no start)."""
+    if not isinstance(value, (list, tuple)):
+        raise returned(call, "a list of SymPy expressions", value)
+    if not value:
+        raise CheckFailed(f"Called {call}: it returned an empty list; a list of SymPy expressions is expected.")
+    steps = [as_expression(value[0], problem, call, "step 1")]
+    for k, item in enumerate(value[1:], start=2):
+        if not isinstance(item, (ExpressionTree, int, float)) or isinstance(item, bool):
+            steps.append(Unreadable(k, f"step {k} should be a SymPy expression, but it is {fmt(item)}."))
+            continue
+        try:
+            steps.append(as_expression(item, problem, call, f"step {k}"))
+        except CheckFailed as exc:
+            steps.append(Unreadable(k, str(exc).removeprefix(f"Called {call}: ")))
+    return steps
+
+
 def used_names(expr) -> set[str]:
     """Names of the symbols and indexed data ``expr`` uses, outside the index of a Sum."""
     names = set()
@@ -188,7 +216,8 @@ _BREAKS: dict = {}
 
 def chain_break(steps: list, problem: Problem, mistakes: dict | None = None) -> Break | None:
     """The first broken link of ``steps`` (None: every link holds); three checks ask, it runs once."""
-    key = (tuple(sympy.srepr(s) for s in steps), id(problem), tuple(mistakes or {}))
+    key = (tuple(s if isinstance(s, Unreadable) else sympy.srepr(s) for s in steps), id(problem),
+           tuple(mistakes or {}))
     if key not in _BREAKS:
         if len(_BREAKS) > 64:
             _BREAKS.clear()
@@ -200,6 +229,8 @@ def _find_break(steps: list, problem: Problem, mistakes: dict) -> Break | None:
     points = problem.points()
     counted = [k for k in range(1, len(steps)) if not _same_step(steps[k], steps[k - 1])]
     for k in range(1, len(steps)):
+        if isinstance(steps[k], Unreadable):
+            return Break(k + 1, steps[k].reason, len(counted), sum(1 for j in counted if j < k))
         verdict = numerically_equal(steps[k], steps[k - 1], points)
         if verdict is None:
             if equivalence.simplify_proves_equal(steps[k], steps[k - 1]):
@@ -226,6 +257,8 @@ _INDEX = sympy.Symbol("index_", integer=True)
 
 def _same_step(a, b) -> bool:
     """The same expression, up to the name of a Sum's index: a repeat, not a step."""
+    if isinstance(a, Unreadable) or isinstance(b, Unreadable):
+        return False
     if a == b:
         return True
     rename = (lambda e: isinstance(e, sympy.Sum) and len(e.limits) == 1,
@@ -250,6 +283,8 @@ def show_steps(steps: list, broken: Break) -> None:
 
 def show_expression(label: str, expr) -> None:
     """Attach ``expr`` (a rebuilt expression) to the current check's result, as MathML."""
+    if isinstance(expr, Unreadable):
+        return
     markup = math_display.mathml(expr)
     if markup:
         framework.show_math(label, markup, math_display.latex(expr))
