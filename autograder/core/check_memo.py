@@ -105,6 +105,23 @@ def reply_digest(reply) -> bytes | None:
     return digest(reply.status, reply.value, reply.error, reply.mutated, reply.forbidden, reply.blocked)
 
 
+def array_bytes(value, depth: int = 0) -> int:
+    """Bytes of the arrays in plain data (raises Undigestible for anything else)."""
+    if depth > 20:
+        raise Undigestible("nested too deeply")
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic)):
+        return 0
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            raise Undigestible("object array")
+        return value.nbytes
+    if isinstance(value, (list, tuple)):
+        return sum(array_bytes(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return sum(array_bytes(k, depth + 1) + array_bytes(v, depth + 1) for k, v in value.items())
+    raise Undigestible(type(value).__name__)
+
+
 def _nbytes(args, kwargs) -> int:
     return sum(v.nbytes for v in [*args, *kwargs.values()] if isinstance(v, np.ndarray))
 

@@ -116,18 +116,11 @@ class Session:
 SMALL_CALL_BYTES = 64 << 10
 
 
-def _array_bytes(value, depth: int = 0) -> int:
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)) and depth < 20:
-        return sum(_array_bytes(v, depth + 1) for v in value)
-    return 0
-
-
 def _small_call_digest(function: str, args, kwargs) -> bytes | None:
-    if _array_bytes([args, kwargs or {}]) > SMALL_CALL_BYTES:
+    try:
+        if check_memo.array_bytes([list(args), dict(kwargs or {})]) > SMALL_CALL_BYTES:
+            return None
+    except check_memo.Undigestible:  # not plain data: never reused
         return None
     return check_memo.digest(function, list(args), dict(kwargs or {}))
 

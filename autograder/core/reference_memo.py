@@ -21,9 +21,8 @@ import functools
 import sys
 import threading
 
-import numpy as np
 
-from .check_memo import digest
+from .check_memo import Undigestible, array_bytes, digest
 
 #: Answers kept per process, and the bytes of arrays they may hold, at most.
 MAX_ENTRIES = 4096
@@ -32,27 +31,6 @@ MAX_BYTES = 256 << 20
 _ANSWERS: dict[tuple, object] = {}
 _STORED = [0]  # bytes of arrays held in _ANSWERS
 _INSIDE = threading.local()  # .depth: reference calls under way in this thread
-
-
-class _NotPlain(Exception):
-    """A value that is not plain data: not remembered."""
-
-
-def _size(value, depth: int = 0) -> int:
-    """Bytes of arrays in a plain answer (raises _NotPlain for anything else)."""
-    if depth > 20:
-        raise _NotPlain
-    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic)):
-        return 0
-    if isinstance(value, np.ndarray):
-        if value.dtype.hasobject:
-            raise _NotPlain
-        return value.nbytes
-    if isinstance(value, (list, tuple)):
-        return sum(_size(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return sum(_size(k, depth + 1) + _size(v, depth + 1) for k, v in value.items())
-    raise _NotPlain
 
 
 def remembered(function):
@@ -75,8 +53,8 @@ def remembered(function):
         finally:
             _INSIDE.depth = depth
         try:
-            size = _size(answer)
-        except _NotPlain:
+            size = array_bytes(answer)
+        except Undigestible:  # not plain data: not remembered
             return answer
         if len(_ANSWERS) < MAX_ENTRIES and _STORED[0] + size <= MAX_BYTES:
             _ANSWERS[key] = copy.deepcopy(answer)
