@@ -52,14 +52,19 @@ def as_expression(value, problem: Problem, call: str, what: str = "it") -> sympy
     return sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)
 
 
-def as_expressions(value, problem: Problem, call: str, *, count: int | None = None,
-                   what: str = "a list of SymPy expressions") -> list:
+def _as_list(value, call: str, what: str, count: int | None = None):
+    """``value`` if it is a non-empty list or tuple (of ``count`` items when given)."""
     if not isinstance(value, (list, tuple)) or (count is not None and len(value) != count):
         raise returned(call, what, value)
     if not value:
         raise CheckFailed(f"Called {call}: it returned an empty list; {what} is expected.")
-    return [as_expression(v, problem, call, f"step {k}" if count is None else f"item {k}")
-            for k, v in enumerate(value, start=1)]
+    return value
+
+
+def as_expressions(value, problem: Problem, call: str, *, count: int, what: str) -> list:
+    """``count`` expressions, each of which must be rebuilt (the items of one answer)."""
+    return [as_expression(v, problem, call, f"item {k}")
+            for k, v in enumerate(_as_list(value, call, what, count), start=1)]
 
 
 @dataclass(frozen=True)
@@ -74,10 +79,7 @@ class Unreadable:
 def as_chain(value, problem: Problem, call: str) -> list:
     """The steps of a derivation; a step after the first that cannot be rebuilt becomes
     ``Unreadable`` (only an unreadable first step fails the whole chain: it has no start)."""
-    if not isinstance(value, (list, tuple)):
-        raise returned(call, "a list of SymPy expressions", value)
-    if not value:
-        raise CheckFailed(f"Called {call}: it returned an empty list; a list of SymPy expressions is expected.")
+    value = _as_list(value, call, "a list of SymPy expressions")
     steps = [as_expression(value[0], problem, call, "step 1")]
     for k, item in enumerate(value[1:], start=2):
         if not isinstance(item, (ExpressionTree, int, float)) or isinstance(item, bool):
