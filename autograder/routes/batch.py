@@ -321,7 +321,7 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
                                          initargs=(lines, context.Value("i", 0), options["slugs"])) as pool:
                     futures = {pool.submit(grade_and_write, s, folders[s.student], options, grader): s
                                for s in pending}
-                    if not plotting.is_alive() and plotting.ident is None:
+                    if plotting.ident is None:  # not started yet
                         # The summary's plotting imports, now that the workers are started: before,
                         # they would slow the zygote's imports, which the first student waits for.
                         plotting.start()
