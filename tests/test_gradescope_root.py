@@ -112,12 +112,16 @@ def wheelhouse(requirements_txt: str) -> Path:
     return folder
 
 
-def in_root(root: Path, command: str, what: str, binds: dict[Path, str], env: dict[str, str]) -> str:
+def in_root(root: Path, command: str, what: str, binds: dict[Path, str], env: dict[str, str],
+            read_only: tuple[str, ...] = ()) -> str:
     """Run ``command`` (bash) as root inside ``root``: private mount and pid namespaces, /proc and
-    /dev mounted, ``binds`` (host folder -> path in the root) mounted; nothing leaks to the host."""
+    /dev mounted, ``binds`` (host folder -> path in the root; those in ``read_only`` read-only)
+    mounted; nothing leaks to the host."""
     mounts = ['set -eu', 'mount -t proc proc "$R/proc"', 'mount --rbind /dev "$R/dev"']
     for source, target in binds.items():
         mounts += [f'mkdir -p "$R{target}"', f'mount --bind "{source}" "$R{target}"']
+        if target in read_only:
+            mounts.append(f'mount -o remount,bind,ro "$R{target}"')
     variables = [f"{k}={v}" for k, v in {"PATH": CHROOT_PATH, "HOME": "/root", "LANG": "C.UTF-8", **env}.items()]
     script = "\n".join(mounts + ['exec chroot "$R" /usr/bin/env -i "$@"'])
     return _run(["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--",
@@ -185,7 +189,7 @@ def test_export_grades_in_a_fresh_debian_root_as_the_batch_grader_does(fresh_roo
     wheels = wheelhouse(requirements())
     setup = in_root(fresh_root, "cd /autograder/source && ./setup.sh", "setup.sh in the root",
                     binds={apt_cache: "/var/cache/apt/archives", wheels: "/wheelhouse"},
-                    env={"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "/wheelhouse"})
+                    env={"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "/wheelhouse"}, read_only=("/wheelhouse",))
     assert "Python 3.11" in setup, setup[-2000:]
     in_root(fresh_root, "/autograder/run_autograder", "run_autograder in the root", binds={}, env={})
 
