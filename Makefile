@@ -27,7 +27,7 @@ test: install
 # The Gradescope export in a fresh Debian root (mmdebstrap, chroot; needs root and, once, the network):
 # setup.sh then run_autograder, compared with the batch grader. docs/lms-and-gradescope.md.
 test-gradescope: install
-	$(PY) -m pytest tests/test_gradescope_root.py --gradescope-root -p no:xdist -v -s
+	$(PY) -m pytest tests/test_gradescope_root.py --gradescope-root -v -s
 
 demo: install
 	$(PY) -m autograder grade examples/submissions --out demo-out
