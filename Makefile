@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: test demo build install release benchmark clean
+.PHONY: test test-gradescope demo build install release benchmark clean
 
 # Installs the dependencies declared in pyproject.toml (not the project itself:
 # an installed copy of solutions/ would be one more place a submission could read).
@@ -23,6 +23,11 @@ install: $(VENV)/.installed
 # One file per worker (--dist loadfile): a file's tests share its scratch course or cohort.
 test: install
 	$(PY) -m pytest -n auto --dist loadfile
+
+# The Gradescope export in a fresh Debian root (mmdebstrap, chroot; needs root and, once, the network):
+# setup.sh then run_autograder, compared with the batch grader. docs/lms-and-gradescope.md.
+test-gradescope: install
+	$(PY) -m pytest tests/test_gradescope_root.py --gradescope-root -v -s
 
 demo: install
 	$(PY) -m autograder grade examples/submissions --out demo-out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -72,3 +73,37 @@ def test_broken_submission_gets_a_message_not_a_crash(bundle, tmp_path):
     assert any(t["score"] < t["max_score"] and "n - 1" in t["output"] for t in gaussian)
     kmeans = [t for t in results["tests"] if "kmeans" in t["tags"]]
     assert all(t["score"] == 0 for t in kmeans) and "SyntaxError" in results["output"]
+
+
+#: The README's local try-out, which must work exactly as written (from the repository's folder).
+TRY_OUT = "AUTOGRADER_ROOT=ROOT AUTOGRADER_PYTHON=.venv/bin/python ROOT/run_autograder"
+
+
+@pytest.mark.slow
+def test_readme_try_out_command_works_as_written(bundle, tmp_path):
+    """Relative AUTOGRADER_ROOT and AUTOGRADER_PYTHON are read before run_autograder changes folder
+    (it once failed with status 127: the relative interpreter was looked up from inside source/)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"`{TRY_OUT}`" in readme, "the README's try-out command changed: test the new one"
+    python = Path(os.path.relpath(sys.executable, ROOT))
+    if python.as_posix() != ".venv/bin/python":  # the suite run by another interpreter: give .venv/bin/python
+        (tmp_path / "repo" / ".venv" / "bin").mkdir(parents=True)
+        (tmp_path / "repo" / ".venv" / "bin" / "python").symlink_to(sys.executable)
+        cwd = tmp_path / "repo"
+    else:
+        cwd = ROOT
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    with zipfile.ZipFile(bundle) as zf:  # as the README says: unpack into ROOT/source, copy run_autograder to ROOT
+        zf.extractall(root / "source")
+    (root / "run_autograder").write_bytes((root / "source" / "run_autograder").read_bytes())
+    (root / "run_autograder").chmod(0o755)
+    (root / "submission").mkdir()
+    (root / "submission" / "gaussian_mle.py").write_text(sample_cohort.solved("gaussian_mle"), encoding="utf-8")
+    command = re.sub(r"\bROOT\b", os.path.relpath(root, cwd), TRY_OUT)  # not AUTOGRADER_ROOT
+    result = subprocess.run(["bash", "-c", command], cwd=cwd, capture_output=True, text=True, timeout=600,
+                            env={k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")})
+    assert result.returncode == 0, result.stdout + result.stderr
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    gaussian = [t for t in results["tests"] if "gaussian_mle" in t["tags"]]
+    assert gaussian and all(t["score"] == t["max_score"] for t in gaussian)

@@ -4,6 +4,7 @@
     python -m autograder grade SUBMISSIONS --out OUT
     python -m autograder release --out DIR
     python -m autograder export gradescope --out autograder.zip
+    python -m autograder export lms --format canvas --roster ROSTER --grades OUT --out FILE
     python -m autograder doctor                   which sandbox layers this machine supports
     python -m autograder nbgrader-grade ASSIGNMENT [--course-root .]
 """
@@ -39,7 +40,7 @@ def _build(args) -> int:
 VERB_MODULES = {
     "grade": "autograder.routes.batch",
     "release": "autograder.generation.release",
-    "export": "autograder.routes.gradescope",
+    "export": "autograder.routes.export",
     "doctor": "autograder.routes.doctor",
     "nbgrader-grade": "autograder.routes.nbgrader_route",
 }

@@ -32,32 +32,69 @@ GRADING_PACKAGES = ("numpy", "scipy", "matplotlib", "sympy")
 
 SETUP_SH = """#!/usr/bin/env bash
 # Runs once, as root, when Gradescope builds the image: a Python >= 3.11 venv with the grading deps.
+# Gradescope's base images are Ubuntu (22.04 by default, whose python3 is 3.10). Python 3.11 comes
+# from the distribution's own packages when it has them (Ubuntu 22.04's universe, Debian 12), else,
+# on Ubuntu, from the deadsnakes PPA. Nothing downloads a Python of its own.
 set -euo pipefail
 cd "$(dirname "$0")"
-PYTHON=python3
-if ! $PYTHON -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-    apt-get install -y python3.11 python3.11-venv
+export DEBIAN_FRONTEND=noninteractive
+
+LISTS_FRESH=""
+update_lists() {  # a fresh container has empty package lists: update them once, before apt reads them
+    if [ -z "$LISTS_FRESH" ]; then apt-get update; LISTS_FRESH=1; fi
+}
+apt_install() { update_lists; apt-get install -y --no-install-recommends "$@"; }
+
+PYTHON=""
+for candidate in python3 python3.13 python3.12 python3.11; do
+    if command -v "$candidate" >/dev/null 2>&1 \\
+            && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        PYTHON="$(command -v "$candidate")"
+        break
+    fi
+done
+if [ -z "$PYTHON" ]; then
+    update_lists
+    if ! apt-cache show python3.11-venv >/dev/null 2>&1; then
+        . /etc/os-release
+        if [ "${ID:-}" != ubuntu ]; then
+            echo "setup.sh: ${PRETTY_NAME:-this system} packages no Python 3.11: choose a base image with Python >= 3.11." >&2
+            exit 1
+        fi
+        apt_install software-properties-common gnupg
+        add-apt-repository -y ppa:deadsnakes/ppa
+        apt-get update
+    fi
+    apt_install python3.11 python3.11-venv
     PYTHON=python3.11
 fi
-$PYTHON -m venv .venv
+if ! "$PYTHON" -m venv .venv >/dev/null 2>&1; then  # Debian and Ubuntu ship venv's pip apart
+    rm -rf .venv
+    apt_install "python$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv"
+    "$PYTHON" -m venv .venv
+fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements.txt
+echo "setup.sh: $(.venv/bin/python --version) in $PWD/.venv"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Runs once per submission: grades $ROOT/submission into $ROOT/results/results.json.
 set -uo pipefail
-ROOT="${AUTOGRADER_ROOT:-/autograder}"
+# Relative paths in AUTOGRADER_ROOT and AUTOGRADER_PYTHON are read from where this was started,
+# before the cd below (a bare name such as python3 is left to PATH).
+absolute() { case "$1" in /*) printf '%%s' "$1" ;; *) printf '%%s/%%s' "$PWD" "$1" ;; esac; }
+ROOT="$(absolute "${AUTOGRADER_ROOT:-/autograder}")"
 SOURCE="$ROOT/source"
 PYTHON="${AUTOGRADER_PYTHON:-$SOURCE/.venv/bin/python}"
+case "$PYTHON" in */*) PYTHON="$(absolute "$PYTHON")" ;; esac
 export AUTOGRADER_ROOT="$ROOT" MPLBACKEND=Agg AUTOGRADER_ISOLATION="${AUTOGRADER_ISOLATION:-%(isolation)s}"
-cd "$SOURCE"
+cd "$SOURCE" || exit 1
 exec "$PYTHON" -m autograder.routes.gradescope
 """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", choices=["gradescope"], help="what to export (gradescope)")
     parser.add_argument("--out", type=Path, default=Path("autograder.zip"),
                         help="the zip to write (default autograder.zip)")
     parser.add_argument("--isolation", choices=("kernel", "audit-hook-only"), default="kernel",
