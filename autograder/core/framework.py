@@ -313,6 +313,23 @@ def take_math() -> list:
     return shown
 
 
+_mistakes: list[str] = []
+
+
+def name_mistake(sentence: str) -> None:
+    """Record that the current check's answer matched the mistake model ``sentence`` (the
+    sentence its message names): the class summary counts these per check."""
+    if sentence:
+        _mistakes.append(sentence)
+
+
+def take_mistake() -> str:
+    """The mistake the check that just ran matched last (the one its failure names), cleared."""
+    last = _mistakes[-1] if _mistakes else ""
+    _mistakes.clear()
+    return last
+
+
 def take_notes() -> str:
     """The remarks of the check that just ran, cleared for the next one."""
     text = " ".join(_notes)
@@ -470,6 +487,7 @@ def accept(got, want, tol: Tolerance, mistakes=None) -> bool | str:
     models = dict((mistakes() if isinstance(mistakes, Lazy) else mistakes) or {})
     for message, wrong in models.items():
         if tol.exact(got, wrong):
+            name_mistake(message)
             return message
     if level == "float32":
         to_answer = tol.distance32(got, want)
@@ -480,9 +498,11 @@ def accept(got, want, tol: Tolerance, mistakes=None) -> bool | str:
         if not rivals:
             note(tol.note if looks_float32(got, want) else tol.note64.format(gap=relative_gap(got, want)))
             return True
+        name_mistake(min(rivals)[1])
         return min(rivals)[1]
     for message, wrong in models.items():
         if tol.within32(got, wrong):
+            name_mistake(message)
             return message
     return False
 
