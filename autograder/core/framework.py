@@ -177,12 +177,15 @@ class Student:
                 raise NotImplementedYet(f"{function} is not implemented yet (it raises NotImplementedError).")
             where = "".join(f"\n    {line}" for line in error.get("trace", []))
             advice = _ERROR_ADVICE.get(error.get("type"), "")
+            if error.get("type") == "MemoryError":
+                hit_limit("memory limit")
             if "File too large" in error.get("message", ""):
                 advice = (" It printed or wrote more than the grader keeps: remove debugging "
                           "output from loops.")
             raise CheckFailed(f"Called {text}: it raised {error.get('type')}: "
                               f"{error.get('message')}{where}{advice}")
         if status == "timeout":
+            hit_limit("time limit")
             raise CheckFailed(f"Called {text}: it did not finish within its time limit "
                               f"({self._session.last_timeout:g} s). Look for a loop that never ends, "
                               f"or a loop over every point where NumPy could work on whole arrays.")
@@ -192,6 +195,7 @@ class Student:
                               f"call fails. Return plain values (floats, NumPy arrays, tuples, lists, "
                               f"dicts) and leave the grader's channel alone.")
         if status == "crashed":
+            hit_limit("crash or memory limit")
             raise CheckFailed(f"Called {text}: the process running your code stopped "
                               f"(it exited, was killed or ran out of memory). {reply.error.get('message', '')}")
         if reply.mutated:
@@ -321,6 +325,21 @@ def name_mistake(sentence: str) -> None:
     sentence its message names): the class summary counts these per check."""
     if sentence:
         _mistakes.append(sentence)
+
+
+_limits: list[str] = []
+
+
+def hit_limit(kind: str) -> None:
+    """Record that the student's code hit one of the grader's limits in the current check."""
+    _limits.append(kind)
+
+
+def take_limit() -> str:
+    """The limit the check that just ran hit (the first), cleared."""
+    first = _limits[0] if _limits else ""
+    _limits.clear()
+    return first
 
 
 def take_mistake() -> str:

@@ -80,6 +80,7 @@ class Session:
             return Reply("timeout"), text
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
+            framework.hit_limit("time budget")
             raise CheckFailed("Not run: the exercise used up its time budget before this check "
                               "(an earlier call was too slow).")
         if self.child is None or not self.child.alive:
@@ -167,9 +168,11 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
         if session.load.status != "loaded":
             message = _load_failure(slug, session.load, _source(student_file))
             output = session.close()
+            limit = {"timeout": "import time limit", "crashed": "crash or memory limit"}.get(
+                session.load.status, "")
             return ExerciseRecord(slug, "load_error", message,
-                                  [_zero(c, "failed", message) for c in checks], output,
-                                  time.monotonic() - start)
+                                  [replace(_zero(c, "failed", message), limit=limit) for c in checks],
+                                  output, time.monotonic() - start)
         results = [_run_check_remembered(c, session) for c in checks]
         if session.blocked:
             return _blocked(slug, checks, session, start)
@@ -195,6 +198,13 @@ def _run_check(check: framework.Check, student: Student) -> CheckResult:
     framework.take_notes()  # a note belongs to the check that made it
     framework.take_math()
     framework.take_mistake()
+    framework.take_limit()
+    result = _run_check_once(check, student)
+    limit = framework.take_limit()
+    return replace(result, limit=limit) if limit and not result.passed else result
+
+
+def _run_check_once(check: framework.Check, student: Student) -> CheckResult:
     try:
         # The mistake models compute wrong answers on purpose (ddof=1 at n=1, log of 0):
         # their warnings are expected and say nothing about the student.

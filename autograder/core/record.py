@@ -70,6 +70,9 @@ class CheckResult:
     #: The sentence of the mistake model the answer matched (also inside ``message``): what the
     #: class summary counts, so no report parses messages back.
     mistake: str = ""
+    #: The grader's limit the student's code hit here ("time limit", "memory", "time budget"):
+    #: such students are listed apart in the class summary, with the command to grade them again.
+    limit: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", CheckStatus(self.status))
@@ -85,8 +88,9 @@ class CheckResult:
         data = {**asdict(self), "status": str(self.status), "math": [list(item) for item in self.math]}
         if not self.math:
             del data["math"]  # the records of numeric exercises carry none
-        if not self.mistake:
-            del data["mistake"]
+        for key in ("mistake", "limit"):
+            if not data[key]:
+                del data[key]
         return data
 
     @classmethod

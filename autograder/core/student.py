@@ -33,7 +33,7 @@ from .submissions import PreparedFile, Submission, prepare
 RECORD = "record.json"
 #: Names of OUT's own files: a student folder with one of these names gets a suffix.
 RESERVED = {"grades.csv", "grades.previous.csv", "summary.md", "summary.png", "summary.html",
-            "mistakes.csv"}
+            "mistakes.csv", "mistakes.png"}
 
 
 def output_folder(out: Path, student: str) -> Path:

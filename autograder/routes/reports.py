@@ -291,7 +291,7 @@ def fix_first_items(record: StudentRecord) -> list[dict]:
         items.append({"numbered": False, "block": "", "text": "Every graded function passes all its checks."})
     elif passed:
         items.append({"numbered": False, "block": "", "text": (
-            f"Every function of the exercises graded above passes its checks ({_quoted(passed)}); "
+            f"Every function of the exercises that were graded passes its checks ({_quoted(passed)}); "
             f"the {fmt_points(record.max_points - record.points)} points lost are listed above.")})
     return items
 
@@ -542,7 +542,8 @@ def check_statistics(records: list[StudentRecord]) -> list[dict]:
     return list(stats.values())
 
 
-def summary_markdown(records: list[StudentRecord], slugs: list[str], folders: dict[str, str]) -> str:
+def summary_markdown(records: list[StudentRecord], slugs: list[str], folders: dict[str, str],
+                     regrade: str = "") -> str:
     totals = [r.points for r in records]
     maximum = max((r.max_points for r in records), default=0)
     out = ["# Class summary", ""]
@@ -574,6 +575,9 @@ def summary_markdown(records: list[StudentRecord], slugs: list[str], folders: di
         message = f"{clip_words(common[0][0], 160)} ({common[0][1]}×)" if common else ""
         out.append(f"| {s['exercise']} · {s['function']}: {md_escape(s['title'])} | "
                    f"{s['passed']}/{s['graded']} | {s['rate']:.0%} | {md_escape(message)} |")
+    from .class_report import mistakes_markdown
+
+    out += mistakes_markdown(records, regrade, md_escape)
     errors = [s for s in stats if s["grader_errors"]]
     if errors:
         out += ["", "## Grader errors (not the students' fault: look at these checks)", ""]
@@ -582,7 +586,7 @@ def summary_markdown(records: list[StudentRecord], slugs: list[str], folders: di
     if attention:
         out += ["", "## Students to look at", "", "| student | status | problems |", "| --- | --- | --- |"]
         for r in attention:
-            out.append(f"| {md_escape(r.student)} | {r.status} | "
+            out.append(f"| {md_escape(r.student)} | {md_escape(status_reason(r))} | "
                        f"{md_escape(r.problems or r.rejected)} |")
     return "\n".join(out) + "\n"
 
@@ -660,6 +664,16 @@ def summary_figure(records: list[StudentRecord]):
     return fig
 
 
-def write_summary(out: Path, records: list[StudentRecord], slugs: list[str], folders: dict[str, str]) -> None:
-    write_atomic(out / "summary.md", summary_markdown(records, slugs, folders))
-    write_atomic(out / "summary.png", summary_png(records))
+def write_summary(out: Path, records: list[StudentRecord], slugs: list[str], folders: dict[str, str],
+                  regrade: str = "") -> None:
+    """summary.md, summary.png, mistakes.csv, mistakes.png and summary.html (the same, one page).
+    ``regrade``: the command that grades students again, ``{students}`` where their ids go."""
+    from .class_report import mistakes_csv, mistakes_png, summary_html
+
+    figures = {"summary.png": summary_png(records), "mistakes.png": mistakes_png(records)}
+    write_atomic(out / "summary.md", summary_markdown(records, slugs, folders, regrade))
+    write_atomic(out / "mistakes.csv", mistakes_csv(records))
+    for name, png in figures.items():
+        write_atomic(out / name, png)
+    isolation = _isolation_line(records).replace("**", "") if records else ""
+    write_atomic(out / "summary.html", summary_html(records, folders, regrade, figures, isolation))
