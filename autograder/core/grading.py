@@ -257,7 +257,7 @@ def _zero_forbidden_functions(results: list[CheckResult],
     forbidden = {r.function: r.message for r in results if r.status == "forbidden"}
     for function, routines in (uses or {}).items():
         forbidden.setdefault(function, framework.forbidden_message(function, routines))
-    return [replace(r, points=0.0, status="forbidden", message=forbidden[r.function])
+    return [replace(r, points=0.0, status="forbidden", message=forbidden[r.function], mistake="")
             if r.function in forbidden and r.status != "forbidden" else r for r in results]
 
 

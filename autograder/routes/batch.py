@@ -484,6 +484,11 @@ def kept_records(out: Path, ours: set[Path]) -> list[tuple[Path, StudentRecord]]
 def regrade_command(args, out: Path) -> str:
     """The command that grades some students again with this run's options ({students}: where
     their --student options go)."""
+    if hasattr(args, "assignment"):  # the nbgrader route
+        return (f"python -m autograder nbgrader-grade {shlex.quote(str(args.assignment))} --course-root "
+                f"{shlex.quote(str(args.course_root))}"
+                + (f" --out {shlex.quote(str(out))}" if getattr(args, "out", None) else "")
+                + " {students} --force")
     parts = ["python -m autograder grade", shlex.quote(str(getattr(args, "submissions", "SUBMISSIONS"))),
              "--out", shlex.quote(str(out))]
     for slug in getattr(args, "exercise", None) or []:

@@ -412,7 +412,8 @@ td.points { white-space: nowrap; text-align: right; width: 4rem; }
 tr.passed td.mark { color: #1a7f37; } tr.failed td.mark { color: #cf222e; }
 pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; white-space: pre-wrap; margin: 0.3rem 0; }
 .note { color: #555; } code { background: #f0f0f0; padding: 0 0.2rem; }
-.first { border: 1px solid #d0d7de; border-radius: 6px; padding: 0 1rem; margin: 1rem 0; }
+.first { border: 1px solid #d0d7de; border-radius: 6px; padding: 0 1rem 0.6rem; margin: 1rem 0; }
+.first .item { margin: 0.4rem 0; }
 div.math { margin: 0.3rem 0; overflow-x: auto; } div.math .label { color: #555; font-size: 0.9rem; }
 div.math math { font-size: 1.15rem; }
 """
@@ -445,7 +446,7 @@ def feedback_html(record: StudentRecord) -> str:
         others = [item_html(item) for item in items if not item["numbered"]]
         body.append("<div class='first'><h2>Fix these first</h2>"
                     + (f"<ol>{''.join(f'<li>{x}</li>' for x in ordered)}</ol>" if ordered else "")
-                    + "".join(f"<p>{x}</p>" for x in others) + "</div>")
+                    + "".join(f"<div class='item'>{x}</div>" for x in others) + "</div>")
     body.append("<p class='note'>These checks run your functions on hidden data that the public tests "
                 "do not use. Each failed check says what was called, what came back, what was expected, "
                 "and the likely mistake.</p>")
