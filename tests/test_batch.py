@@ -220,6 +220,12 @@ def test_looping_and_memory_hungry_functions_cost_only_their_checks(tmp_path):
     assert any("time limit" in r["message"] for r in by_function["gaussian_mle"])
     assert all(r["points"] == 0 for r in by_function["gaussian_log_likelihood"])
     assert rows(out)[0][4] == "15"
+    assert any(r.get("limit") == "time limit" for r in by_function["gaussian_mle"])
+    section = (out / "summary.md").read_text(encoding="utf-8").split("## Students to grade again")[1]
+    assert "- hostile: hit a limit: gaussian_mle (" in section
+    assert (f"python -m autograder grade {tmp_path / 'cohort'} --out {out} --exercise gaussian_mle "
+            f"--exercise kmeans --student hostile --force") in section
+    assert "Students to grade again" in (out / "summary.html").read_text(encoding="utf-8")
 
 
 def test_student_ids_cannot_drive_the_terminal():
