@@ -15,7 +15,7 @@ from autograder.core.notebook_code import read_notebook
 from autograder.core.student import ZygoteKeeper, grade_student
 from autograder.core.submissions import find_student_files
 from autograder.generation import sample_cohort
-from autograder.routes.reports import feedback_html, feedback_markdown, status_reason
+from autograder.routes.reports import feedback_html, feedback_markdown, results_json, status_reason
 
 
 def code_cell(text: str) -> dict:
@@ -83,6 +83,10 @@ def test_a_file_that_does_not_load_comes_first_with_its_line_and_a_caret(tmp_pat
     assert status_reason(record) == "incomplete: em_gmm.py does not load"
     html = feedback_html(record)
     assert "def m_step(x, resp)\n" + " " * 23 + "^" in html
+    overview = results_json(record)["output"].splitlines()  # Gradescope's page: the same order
+    assert overview[:3] == ["Score: 76 / 98", "Status: incomplete: em_gmm.py does not load",
+                            "em_gmm.py does not load:"]
+    assert overview[5:7] == ["      def m_step(x, resp)", "                         ^"]
 
 
 def test_a_top_level_name_error_shows_its_line(grade_source):

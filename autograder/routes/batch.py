@@ -317,6 +317,8 @@ def input_problem(submissions: Path, out: Path) -> str:
         if not os.access(submissions, os.R_OK | os.X_OK):
             return f"SUBMISSIONS {shown!r} cannot be read (permission denied): grade a copy you can read."
     elif submissions.is_file():
+        if not os.access(submissions, os.R_OK):
+            return f"SUBMISSIONS {shown!r} cannot be read (permission denied): grade a copy you can read."
         kind = archive_kind(submissions)
         if kind != "zip":
             return (f"SUBMISSIONS {shown!r} is {kind}, not a folder or a .zip: unpack it and give the "

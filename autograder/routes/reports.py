@@ -112,6 +112,13 @@ def results_json(record: StudentRecord, visibility: str = "visible") -> dict:
 def overview_text(record: StudentRecord) -> str:
     """What a student reads above the checks: score per exercise, notes, their printed output."""
     lines = [f"Score: {fmt_points(record.points)} / {fmt_points(record.max_points)}"]
+    if record.status != "graded":
+        lines.append(f"Status: {status_reason(record)}")
+    for ex in record.exercises:  # a file that does not load first: it explains a whole exercise's 0
+        if does_not_load(ex):
+            lines.append(f"{escape_controls(file_name(ex))} does not load:" if ex.status == "load_error"
+                         else f"{escape_controls(file_name(ex))}: some cells could not be read:")
+            lines.append("  " + short(ex.message, lines=8).replace("\n", "\n  "))
     if record.rejected:
         lines.append(escape_controls(record.rejected))
     lines += [f"Problem: {escape_controls(f)}" for f in record.flags]
@@ -119,8 +126,8 @@ def overview_text(record: StudentRecord) -> str:
     for ex in record.exercises:
         lines.append(f"{ex.exercise}: {fmt_points(ex.points)} / {fmt_points(ex.max_points)}"
                      + (f" ({ex.status.replace('_', ' ')})" if ex.status != "graded" else ""))
-        if ex.message and (ex.status != "graded" or does_not_load(ex)):
-            lines.append("  " + short(ex.message, lines=8).replace("\n", "\n  "))
+        if ex.message and ex.status not in ("graded", "load_error"):
+            lines.append("  " + short(ex.message, lines=6).replace("\n", "\n  "))
         lines += [f"  note: {escape_controls(n)}" for n in ex.notes]
         if ex.output:
             lines.append(f"  what your {ex.exercise} code printed (first lines):")
