@@ -18,6 +18,7 @@ from collections import Counter
 
 from ..core.escaping import escape_controls
 from ..core.record import StudentRecord
+from .reports import check_statistics, clip_words, fmt_points, spreadsheet_safe, status_reason
 
 #: Students named per mistake in the reports.
 EXAMPLES = 5
@@ -80,8 +81,6 @@ def to_revisit(records: list[StudentRecord]) -> list[dict]:
 
 def _cell(text: str) -> str:
     """A CSV cell a spreadsheet shows as text (the gradebook's rule)."""
-    from .reports import spreadsheet_safe
-
     return spreadsheet_safe(text)
 
 
@@ -154,8 +153,6 @@ def mistakes_png(records: list[StudentRecord]) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from .reports import clip_words
-
     rows = named_mistakes(records)[:MAX_MISTAKE_BARS]
     rows.reverse()
     fig = Figure(figsize=(10, 1.6 + 0.32 * max(len(rows), 1)), layout="constrained")
@@ -193,7 +190,6 @@ def _image(png: bytes, alt: str) -> str:
 def summary_html(records: list[StudentRecord], folders: dict[str, str], regrade: str,
                  figures: dict[str, bytes], isolation: str) -> str:
     """The class report as one page a TA opens in a browser, offline: every figure inline."""
-    from .reports import check_statistics, fmt_points, status_reason
 
     def e(text: str) -> str:
         return html.escape(escape_controls(str(text)))
