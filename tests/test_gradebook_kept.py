@@ -107,6 +107,17 @@ def test_a_run_of_one_exercise_merges_into_the_gradebook(uninterrupted):
     assert (out / "grades.previous.csv").read_bytes() == (full / "grades.csv").read_bytes()
 
 
+def test_a_run_of_one_student_keeps_the_others(uninterrupted, tmp_path):
+    _, graded, _, _, _ = uninterrupted
+    out = tmp_path / "out"
+    shutil.copytree(graded, out)
+    before = {s: (out / s / "record.json").read_bytes() for s in STUDENTS}
+    result = grade(graded.parent / "cohort", out, *EXERCISES, "--student", "bob", "--force")
+    assert "Grading 1 of 1 students" in result.stdout
+    assert gradebook(out) == gradebook(graded)  # every row kept, bob's graded again to the same points
+    assert [s for s in STUDENTS if (out / s / "record.json").read_bytes() != before[s]] == ["bob"]
+
+
 def _run_and_kill(cohort: Path, out: Path, delay: float, options: list[str]) -> None:
     env = {**os.environ, "CI": "1", "MPLBACKEND": "Agg"}
     process = subprocess.Popen(command(cohort, out, *options), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
