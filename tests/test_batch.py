@@ -220,6 +220,12 @@ def test_looping_and_memory_hungry_functions_cost_only_their_checks(tmp_path):
     assert any("time limit" in r["message"] for r in by_function["gaussian_mle"])
     assert all(r["points"] == 0 for r in by_function["gaussian_log_likelihood"])
     assert rows(out)[0][4] == "15"
+    assert any(r.get("limit") == "time limit" for r in by_function["gaussian_mle"])
+    section = (out / "summary.md").read_text(encoding="utf-8").split("## Students to grade again")[1]
+    assert "- hostile: hit a limit: gaussian_mle (" in section
+    assert (f"python -m autograder grade {tmp_path / 'cohort'} --out {out} --exercise gaussian_mle "
+            f"--exercise kmeans --student hostile --force") in section
+    assert "Students to grade again" in (out / "summary.html").read_text(encoding="utf-8")
 
 
 def test_student_ids_cannot_drive_the_terminal():
@@ -272,3 +278,40 @@ def test_cohort_bookkeeping_and_file_resolution_end_to_end(tmp_path):
     assert "\n# Top marks" not in result.stdout
     feedback = (out / "bundle" / "feedback.md").read_text(encoding="utf-8")
     assert feedback.count("ignored gaussian_mle.py") == 1
+
+
+@pytest.mark.slow
+def test_mistakes_csv_counts_agree_with_the_students_records(graded):
+    """mistakes.csv, counted again here from each student's record.json: per check, the students
+    who failed it (attempted exercises only) and, per named mistake, who made it."""
+    out, _ = graded
+    failed, made = {}, {}
+    for student in [r[0] for r in EXPECTED_ROWS]:
+        record = json.loads((out / student / "record.json").read_text(encoding="utf-8"))
+        for ex in record["exercises"]:
+            stub = all(r["status"] == "not_implemented" for r in ex["results"])
+            if ex["status"] != "graded" or stub:
+                continue
+            for r in ex["results"]:
+                if r["status"] in ("failed", "forbidden"):
+                    key = (ex["exercise"], r["name"])
+                    failed[key] = failed.get(key, 0) + 1
+                    if r.get("mistake"):
+                        made.setdefault(key + (r["mistake"],), []).append(student)
+    with open(out / "mistakes.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {(r["exercise"], r["check"]): int(r["students_failed"]) for r in rows} == failed
+    named = {(r["exercise"], r["check"], r["mistake"]): int(r["students_with_mistake"]) for r in rows
+             if r["mistake"] and not r["mistake"].startswith("It calls a library routine")}
+    assert named == {key: len(students) for key, students in made.items()}
+    assert len(named) >= 10  # the cohort's classic mistakes are named, not just counted
+    grace = next(r for r in rows if r["check"] == "m_step_hard_assignments")
+    assert grace["mistake"].startswith("The variances divide by n instead of N_k") and \
+        grace["example_students"] == "grace_hopper"
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "## Mistakes to revisit in class" in summary and "## Named mistakes per check" in summary
+    assert "The variances divide by n instead of N_k" in summary.split("## Named mistakes per check")[0]
+    page = (out / "summary.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert "src='data:image/png;base64," in page and "http://" not in page and "https://" not in page
+    assert (out / "mistakes.png").read_bytes()[:4] == b"\x89PNG"

@@ -161,7 +161,7 @@ def test_feedback_opens_with_what_to_fix_first():
     assert "2. `plot_em_history` (em_gmm): not written yet, 1 point lost." in first
     assert "Failing because of another function" in first and "`fit_gmm_em` calls `e_step`" in first
     assert "Passed: `gmm_log_likelihood` and `m_step`." in first
-    assert "Not graded: kmeans (missing)." in first
+    assert "- `kmeans.py`: not attempted — no file handed in, 0 of 3." in first  # one line, not one per check
     assert "fit_gmm_em" not in first.split("Failing because")[0]  # not listed as a culprit
     page = feedback_html(rec)
     assert "<h2>Fix these first</h2><ol><li><code>e_step</code> (em_gmm): fails 1 of 2" in page

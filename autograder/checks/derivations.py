@@ -20,7 +20,7 @@ import sympy as sp
 from solutions import derivations as ref
 
 from ..core.equivalence import Domain, numerically_equal, register_statistics, show
-from ..core.framework import CheckFailed, PartialCredit, call_text, check
+from ..core.framework import CheckFailed, PartialCredit, call_text, check, name_mistake
 from ..core.symbolic_checks import (Problem, Unreadable, as_chain, as_expression, as_expressions, chain_break,
                                     expect_equivalent, expect_names, show_steps, used_names)
 
@@ -187,6 +187,7 @@ def _links(steps, definition, name: str, function: str, mistakes: dict) -> None:
     broken = chain_break(steps, PROBLEM, mistakes)
     if broken is None:
         return
+    name_mistake(broken.mistake)  # chain_break answers a repeat from its cache
     show_steps(steps, broken)
     message = f"Called {_call(function)}: {broken.message}"
     if broken.held == 0:

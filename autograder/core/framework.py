@@ -177,12 +177,15 @@ class Student:
                 raise NotImplementedYet(f"{function} is not implemented yet (it raises NotImplementedError).")
             where = "".join(f"\n    {line}" for line in error.get("trace", []))
             advice = _ERROR_ADVICE.get(error.get("type"), "")
+            if error.get("type") == "MemoryError":
+                hit_limit("memory limit")
             if "File too large" in error.get("message", ""):
                 advice = (" It printed or wrote more than the grader keeps: remove debugging "
                           "output from loops.")
             raise CheckFailed(f"Called {text}: it raised {error.get('type')}: "
                               f"{error.get('message')}{where}{advice}")
         if status == "timeout":
+            hit_limit("time limit")
             raise CheckFailed(f"Called {text}: it did not finish within its time limit "
                               f"({self._session.last_timeout:g} s). Look for a loop that never ends, "
                               f"or a loop over every point where NumPy could work on whole arrays.")
@@ -192,6 +195,7 @@ class Student:
                               f"call fails. Return plain values (floats, NumPy arrays, tuples, lists, "
                               f"dicts) and leave the grader's channel alone.")
         if status == "crashed":
+            hit_limit("crash or memory limit")
             raise CheckFailed(f"Called {text}: the process running your code stopped "
                               f"(it exited, was killed or ran out of memory). {reply.error.get('message', '')}")
         if reply.mutated:
@@ -311,6 +315,38 @@ def take_math() -> list:
     shown = [list(pair) for pair in _shown]
     _shown.clear()
     return shown
+
+
+_mistakes: list[str] = []
+
+
+def name_mistake(sentence: str) -> None:
+    """Record that the current check's answer matched the mistake model ``sentence`` (the
+    sentence its message names): the class summary counts these per check."""
+    if sentence:
+        _mistakes.append(sentence)
+
+
+_limits: list[str] = []
+
+
+def hit_limit(kind: str) -> None:
+    """Record that the student's code hit one of the grader's limits in the current check."""
+    _limits.append(kind)
+
+
+def take_limit() -> str:
+    """The limit the check that just ran hit (the first), cleared."""
+    first = _limits[0] if _limits else ""
+    _limits.clear()
+    return first
+
+
+def take_mistake() -> str:
+    """The mistake the check that just ran matched last (the one its failure names), cleared."""
+    last = _mistakes[-1] if _mistakes else ""
+    _mistakes.clear()
+    return last
 
 
 def take_notes() -> str:
@@ -470,6 +506,7 @@ def accept(got, want, tol: Tolerance, mistakes=None) -> bool | str:
     models = dict((mistakes() if isinstance(mistakes, Lazy) else mistakes) or {})
     for message, wrong in models.items():
         if tol.exact(got, wrong):
+            name_mistake(message)
             return message
     if level == "float32":
         to_answer = tol.distance32(got, want)
@@ -480,9 +517,11 @@ def accept(got, want, tol: Tolerance, mistakes=None) -> bool | str:
         if not rivals:
             note(tol.note if looks_float32(got, want) else tol.note64.format(gap=relative_gap(got, want)))
             return True
+        name_mistake(min(rivals)[1])
         return min(rivals)[1]
     for message, wrong in models.items():
         if tol.within32(got, wrong):
+            name_mistake(message)
             return message
     return False
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import check_memo, dependencies, forbidden, framework, reference_memo
 from .framework import CheckFailed, ForbiddenRoutine, NotImplementedYet, PartialCredit, Student
+from .load_errors import load_error_location
 from .record import CheckResult, ExerciseRecord
 from .manifest import exercise as find_exercise
 from .manifest import exercises
@@ -79,6 +80,7 @@ class Session:
             return Reply("timeout"), text
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
+            framework.hit_limit("time budget")
             raise CheckFailed("Not run: the exercise used up its time budget before this check "
                               "(an earlier call was too slow).")
         if self.child is None or not self.child.alive:
@@ -164,11 +166,13 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
         if session.blocked:
             return _blocked(slug, checks, session, start)
         if session.load.status != "loaded":
-            message = _load_failure(slug, session.load)
+            message = _load_failure(slug, session.load, _source(student_file))
             output = session.close()
+            limit = {"timeout": "import time limit", "crashed": "crash or memory limit"}.get(
+                session.load.status, "")
             return ExerciseRecord(slug, "load_error", message,
-                                  [_zero(c, "failed", message) for c in checks], output,
-                                  time.monotonic() - start)
+                                  [replace(_zero(c, "failed", message), limit=limit) for c in checks],
+                                  output, time.monotonic() - start)
         results = [_run_check_remembered(c, session) for c in checks]
         if session.blocked:
             return _blocked(slug, checks, session, start)
@@ -193,6 +197,14 @@ def _blocked(slug: str, checks, session: Session, start: float) -> ExerciseRecor
 def _run_check(check: framework.Check, student: Student) -> CheckResult:
     framework.take_notes()  # a note belongs to the check that made it
     framework.take_math()
+    framework.take_mistake()
+    framework.take_limit()
+    result = _run_check_once(check, student)
+    limit = framework.take_limit()
+    return replace(result, limit=limit) if limit and not result.passed else result
+
+
+def _run_check_once(check: framework.Check, student: Student) -> CheckResult:
     try:
         # The mistake models compute wrong answers on purpose (ddof=1 at n=1, log of 0):
         # their warnings are expected and say nothing about the student.
@@ -206,20 +218,24 @@ def _run_check(check: framework.Check, student: Student) -> CheckResult:
     except PartialCredit as exc:  # right up to a point: a share of the points, rounded down
         kept = math.floor(check.points * exc.fraction * 100 + 1e-9) / 100
         return CheckResult(check.exercise, check.function, check.name, check.title, kept,
-                           check.points, "failed", str(exc), framework.take_math())
+                           check.points, "failed", str(exc), framework.take_math(),
+                           framework.take_mistake())
     except CheckFailed as exc:
         return _failed(check, "failed", str(exc))
     except Exception as exc:  # a bug in the check itself, not the student's fault
         return _zero(check, "grader_error",
                      f"The grader failed on this check ({type(exc).__name__}: {exc}). "
                      f"This is not your mistake: your teaching staff has been told.")
+    framework.take_mistake()  # a mistake model matched on the way to a pass names nothing
     return CheckResult(check.exercise, check.function, check.name, check.title, check.points,
                        check.points, "passed", framework.take_notes())
 
 
 def _failed(check: framework.Check, status: str, message: str) -> CheckResult:
-    """A failed check's result, with the expressions it showed (for the HTML feedback)."""
-    return replace(_zero(check, status, message), math=framework.take_math())
+    """A failed check's result, with the expressions it showed (for the HTML feedback) and the
+    mistake model its answer matched."""
+    return replace(_zero(check, status, message), math=framework.take_math(),
+                   mistake=framework.take_mistake())
 
 
 def _run_check_remembered(check: framework.Check, session: Session) -> CheckResult:
@@ -241,11 +257,11 @@ def _zero_forbidden_functions(results: list[CheckResult],
     forbidden = {r.function: r.message for r in results if r.status == "forbidden"}
     for function, routines in (uses or {}).items():
         forbidden.setdefault(function, framework.forbidden_message(function, routines))
-    return [replace(r, points=0.0, status="forbidden", message=forbidden[r.function])
+    return [replace(r, points=0.0, status="forbidden", message=forbidden[r.function], mistake="")
             if r.function in forbidden and r.status != "forbidden" else r for r in results]
 
 
-def _load_failure(slug: str, load: Reply) -> str:
+def _load_failure(slug: str, load: Reply, source: str = "") -> str:
     if load.status == "timeout":
         return (f"Importing {slug}.py did not finish within its time limit: code at the top "
                 f"level of the file runs on import (move experiments into functions or under "
@@ -257,8 +273,8 @@ def _load_failure(slug: str, load: Reply) -> str:
         return (f"Importing {slug}.py stopped the process running it (an exit or a crash at "
                 f"the top level of the file).")
     error = load.error
-    where = "".join(f"\n    {line}" for line in error.get("trace", []))
     kind = error.get("type", "error")
+    where = load_error_location(source, kind, error.get("trace", []))
     advice = {
         "SyntaxError": "Python could not read the file",
         "IndentationError": "Python could not read the file",
@@ -266,7 +282,7 @@ def _load_failure(slug: str, load: Reply) -> str:
         "ImportError": "it imports something that is not available to the grader",
         "SystemExit": "it exits while being imported",
     }.get(kind, "it raised an error while being imported")
-    return f"Could not import {slug}.py: {advice}. {kind}: {error.get('message', '')}{where}"
+    return f"Could not import {slug}.py: {advice}. {kind}: {error.get('message', '')}\n{where}".rstrip()
 
 
 def all_slugs() -> list[str]:

@@ -67,6 +67,12 @@ class CheckResult:
     #: Expressions the message shows, as (label, presentation MathML, LaTeX) for the HTML feedback
     #: and the notebooks; printed from rebuilt (allow-listed) trees, never from a student's text.
     math: tuple[tuple[str, str, str], ...] = ()
+    #: The sentence of the mistake model the answer matched (also inside ``message``): what the
+    #: class summary counts, so no report parses messages back.
+    mistake: str = ""
+    #: The grader's limit the student's code hit here ("time limit", "memory", "time budget"):
+    #: such students are listed apart in the class summary, with the command to grade them again.
+    limit: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", CheckStatus(self.status))
@@ -82,6 +88,9 @@ class CheckResult:
         data = {**asdict(self), "status": str(self.status), "math": [list(item) for item in self.math]}
         if not self.math:
             del data["math"]  # the records of numeric exercises carry none
+        for key in ("mistake", "limit"):
+            if not data[key]:
+                del data[key]
         return data
 
     @classmethod
@@ -102,6 +111,7 @@ class ExerciseRecord:
 
     exercise: str
     status: ExerciseStatus
+    #: Why the exercise was not graded; for a graded notebook, the cells Python could not read.
     message: str = ""
     results: tuple[CheckResult, ...] = ()
     output: str = ""  # what the student's code printed (already cut to its first part)
@@ -109,11 +119,25 @@ class ExerciseRecord:
     title: str = ""
     source: str = ""  # the file graded, as the student named it
     notes: tuple[str, ...] = ()  # remarks that cost nothing (float32 precision, a file ignored)
+    #: What this exercise was graded from, and when: a run of some exercises keeps the others'
+    #: records, so each exercise carries its own (the student's files, the grader, UTC time).
+    fingerprint: str = ""
+    grader: str = ""
+    graded_at: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", ExerciseStatus(self.status))
         object.__setattr__(self, "results", tuple(self.results))
         object.__setattr__(self, "notes", tuple(self.notes))
+
+    @property
+    def attempted(self) -> bool:
+        """False for no file, an empty one, or one where every check met a function not written
+        yet (the released stub, or a file none of whose functions has a body of its own)."""
+        if self.status in (ExerciseStatus.MISSING, ExerciseStatus.EMPTY):
+            return False
+        return not (self.status == ExerciseStatus.GRADED and self.results
+                    and all(r.status == CheckStatus.NOT_IMPLEMENTED for r in self.results))
 
     @property
     def points(self) -> float:
@@ -127,7 +151,8 @@ class ExerciseRecord:
         return {"exercise": self.exercise, "title": self.title, "status": str(self.status),
                 "message": self.message, "points": self.points, "max_points": self.max_points,
                 "output": self.output, "seconds": round(self.seconds, 3), "source": self.source,
-                "notes": list(self.notes), "results": [r.to_dict() for r in self.results]}
+                "notes": list(self.notes), "fingerprint": self.fingerprint, "grader": self.grader,
+                "graded_at": self.graded_at, "results": [r.to_dict() for r in self.results]}
 
     @classmethod
     def from_dict(cls, data: dict) -> ExerciseRecord:

@@ -32,7 +32,8 @@ from .submissions import PreparedFile, Submission, prepare
 
 RECORD = "record.json"
 #: Names of OUT's own files: a student folder with one of these names gets a suffix.
-RESERVED = {"grades.csv", "summary.md", "summary.png"}
+RESERVED = {"grades.csv", "grades.previous.csv", "summary.md", "summary.png", "summary.html",
+            "mistakes.csv", "mistakes.png"}
 
 
 def output_folder(out: Path, student: str) -> Path:
@@ -53,11 +54,28 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())  # on disk before the rename: a power cut leaves old or new
         os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide reports from the rest of the staff
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the platform allows opening a folder)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def read_record(folder: Path) -> StudentRecord | None:
@@ -85,9 +103,13 @@ def grader_files() -> list[Path]:
 def grader_fingerprint(options: dict) -> str:
     """Hash of ``grader_files()`` and the options (policy, exercises) that decide a grade.
 
-    A change to any of them re-grades every student on the next run.
+    A change to any of them re-grades every student on the next run. Which exercises a run
+    grades is left out: an exercise graded by a run of it alone is as current as one graded
+    with the others.
     """
-    digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode())
+    # The exercises a run grades are not part of it: each exercise's record carries its own.
+    digest = hashlib.sha256(json.dumps({k: v for k, v in options.items() if k != "slugs"},
+                                       sort_keys=True).encode())
     for path in grader_files():
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -222,8 +244,11 @@ def grade_exercise(submission: Submission, slug: str, keeper: ZygoteKeeper, scra
     status = result.status
     if status == ExerciseStatus.GRADED and any(r.status == "grader_error" for r in result.results):
         status = ExerciseStatus.GRADER_ERROR
+    message = result.message
+    if mine and mine.unreadable_cells and not message:  # graded without them: say so first
+        message = mine.unreadable_cells
     return replace(result, title=exercise(slug).title, source=mine.source if mine else "",
-                   notes=notes, status=status)
+                   notes=notes, status=status, message=message)
 
 
 def grade_student(submission: Submission, keeper: ZygoteKeeper, *, slugs: list[str],
@@ -234,7 +259,9 @@ def grade_student(submission: Submission, keeper: ZygoteKeeper, *, slugs: list[s
     try:
         every = list(dict.fromkeys([*slugs, *all_slugs()]))  # siblings of an exercise not graded too
         prepared = prepare_all(submission, every, scratch)
-        exercises = [grade_exercise(submission, slug, keeper, scratch, policy=policy, prepared=prepared)
+        fingerprint, when = submission.fingerprint(), now_utc()
+        exercises = [stamp(grade_exercise(submission, slug, keeper, scratch, policy=policy,
+                                          prepared=prepared), fingerprint, grader, when)
                      for slug in slugs]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -251,14 +278,16 @@ def make_record(student: str, exercises: list[ExerciseRecord], *, fingerprint: s
     colliding ids, refused zip entries), listed first in grades.csv's problems column."""
     problems = list(flags) + [f"{e.exercise}: {e.status.replace('_', ' ')}" for e in exercises
                               if e.status != ExerciseStatus.GRADED]
+    problems += [f"{e.exercise}: not attempted" for e in exercises
+                 if e.status == ExerciseStatus.GRADED and not e.attempted]
     if not gradable:
         status = StudentStatus.NO_GRADABLE_FILE
     elif rejected:
         status = StudentStatus.REJECTED
     elif any(e.status == ExerciseStatus.GRADER_ERROR for e in exercises):
         status = StudentStatus.GRADER_ERROR
-    elif any(e.status != ExerciseStatus.GRADED for e in exercises):
-        status = StudentStatus.INCOMPLETE
+    elif any(e.status != ExerciseStatus.GRADED or not e.attempted for e in exercises):
+        status = StudentStatus.INCOMPLETE  # a file not loaded, or an exercise not attempted
     else:
         status = StudentStatus.GRADED
     return StudentRecord(student=student, status=status, exercises=exercises,
@@ -269,8 +298,59 @@ def make_record(student: str, exercises: list[ExerciseRecord], *, fingerprint: s
 def failed_record(submission: Submission, slugs: list[str], reason: str, grader: str = "",
                   isolation: str = "") -> StudentRecord:
     """The row of a student whose grading crashed twice: zero, flagged, re-graded next run."""
-    exercises = [replace(_grader_error(slug, RuntimeError(reason)), title=exercise(slug).title)
-                 for slug in slugs]
+    exercises = [stamp(replace(_grader_error(slug, RuntimeError(reason)), title=exercise(slug).title),
+                       submission.fingerprint(), grader) for slug in slugs]
     return make_record(submission.student, exercises, fingerprint=submission.fingerprint(),
                        grader=grader, notes=submission.notes, flags=submission.flags,
                        isolation=isolation)
+
+
+# --------------------------------------------------------------------------
+# Grading some exercises, keeping the others
+# --------------------------------------------------------------------------
+
+def now_utc() -> str:
+    """The time an exercise was graded, as the feedback shows it (UTC, to the second)."""
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+
+
+def stamp(result: ExerciseRecord, fingerprint: str, grader: str, when: str = "") -> ExerciseRecord:
+    """``result`` marked with what it was graded from (the files, the grader) and when (one time
+    for all the exercises of one grading of a student)."""
+    return replace(result, fingerprint=fingerprint, grader=grader, graded_at=when or now_utc())
+
+
+def stale_exercises(record: StudentRecord | None, slugs: list[str], fingerprint: str,
+                    grader: str) -> list[str]:
+    """The exercises of ``slugs`` that ``record`` does not hold as graded from these files by this
+    grader (every one when there is no record). A grader error is never kept."""
+    if record is None:
+        return list(slugs)
+    stale = []
+    for slug in slugs:
+        ex = record.exercise(slug)
+        if (ex is None or ex.status == ExerciseStatus.GRADER_ERROR
+                or (ex.fingerprint or record.fingerprint) != fingerprint
+                or (ex.grader or record.grader) != grader):
+            stale.append(slug)
+    return stale
+
+
+def merge_records(old: StudentRecord | None, new: StudentRecord) -> StudentRecord:
+    """``new`` (some exercises graded now) with the other exercises of ``old`` kept as they were:
+    a run of some exercises never drops the others' grades. Total, status and problems are
+    computed again from the merged exercises."""
+    if old is None or old.student != new.student:
+        return new
+    graded_now = {ex.exercise for ex in new.exercises}
+    kept = [ex for ex in old.exercises if ex.exercise not in graded_now]
+    if not kept:
+        return new
+    stamped = [ex if ex.fingerprint else replace(ex, fingerprint=old.fingerprint, grader=old.grader)
+               for ex in kept]
+    order = {slug: i for i, slug in enumerate(all_slugs())}
+    exercises = sorted([*stamped, *new.exercises], key=lambda ex: order.get(ex.exercise, len(order)))
+    gradable = new.status != StudentStatus.NO_GRADABLE_FILE or old.status != StudentStatus.NO_GRADABLE_FILE
+    return make_record(new.student, exercises, fingerprint=new.fingerprint, grader=new.grader,
+                       notes=new.notes, rejected=new.rejected, flags=new.flags, gradable=gradable,
+                       seconds=new.seconds, isolation=new.isolation)

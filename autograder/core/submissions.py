@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .notebook_code import NotebookError, notebook_code
+from .notebook_code import NotebookError, notebook_code, read_notebook
 from ..generation.stubs import is_untouched_stub
 
 #: Folders that are never students (OS and Jupyter litter).
@@ -282,7 +282,8 @@ def extract_zip(archive: Path, target: Path) -> dict[str, str]:
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise SubmissionsError(f"{archive} is not a readable zip: {exc}") from None
+        raise SubmissionsError(f"{archive} cannot be opened as a zip (damaged or truncated?): download it "
+                               f"again, or unpack it yourself and give the folder.") from None
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ZIP_ENTRIES:
@@ -411,6 +412,8 @@ class PreparedFile:
     status: str = ""  # "", or missing, empty, unreadable, refused: the exercise scores 0
     message: str = ""
     notes: list[str] = field(default_factory=list)
+    #: Notebook cells Python could not read (left out), each line with its caret: shown first.
+    unreadable_cells: str = ""
 
 
 def prepare(submission: Submission, slug: str, scratch: Path) -> PreparedFile:
@@ -434,7 +437,8 @@ def prepare(submission: Submission, slug: str, scratch: Path) -> PreparedFile:
     prepared = PreparedFile(slug, name)
     if name.lower().endswith(".ipynb"):
         try:
-            code, prepared.notes = notebook_code(data)
+            notebook = read_notebook(data)
+            code, prepared.notes, prepared.unreadable_cells = notebook.code, notebook.notes, notebook.broken
         except NotebookError as exc:
             prepared.status, prepared.message = "unreadable", (
                 f"{name} could not be read as a Jupyter notebook ({exc}), so this exercise scores 0. "

@@ -134,10 +134,13 @@ def _point_text(point: dict, problem: Problem, names: set[str]) -> str:
     return ", ".join(shown[:4])
 
 
-def matching_mistake(expr, mistakes: dict, problem: Problem) -> str | None:
-    """The message of the first mistake model ``expr`` is equal to, if any."""
+def matching_mistake(expr, mistakes: dict, problem: Problem, *, name: bool = True) -> str | None:
+    """The message of the first mistake model ``expr`` is equal to, if any (``name``: recorded
+    as the current check's mistake, ``framework.name_mistake``)."""
     for message, model in mistakes.items():
         if numerically_equal(expr, model, problem.points()):
+            if name:
+                framework.name_mistake(message)
             return message
     return None
 
@@ -211,6 +214,7 @@ class Break:
     message: str
     links: int
     held: int
+    mistake: str = ""  # the mistake model the broken step matched, if any
 
 
 _BREAKS: dict = {}
@@ -234,6 +238,7 @@ def _find_break(steps: list, problem: Problem, mistakes: dict) -> Break | None:
         if isinstance(steps[k], Unreadable):
             return Break(k + 1, steps[k].reason, len(counted), sum(1 for j in counted if j < k))
         verdict = numerically_equal(steps[k], steps[k - 1], points)
+        named = ""
         if verdict is None:
             if equivalence.simplify_proves_equal(steps[k], steps[k - 1]):
                 continue
@@ -242,7 +247,8 @@ def _find_break(steps: list, problem: Problem, mistakes: dict) -> Break | None:
         elif verdict:
             continue
         else:
-            why = matching_mistake(steps[k], mistakes, problem)
+            why = matching_mistake(steps[k], mistakes, problem, name=False)
+            named = why or ""
             if why is not None:  # "step 3 is not equal to step 2: it drops the factor n ..."
                 why = why[:1].lower() + why[1:]
             else:
@@ -250,7 +256,7 @@ def _find_break(steps: list, problem: Problem, mistakes: dict) -> Break | None:
             message = (f"step {k + 1} is not equal to step {k}: {why}\n"
                        f"  step {k}: {show(steps[k - 1])}\n  step {k + 1}: {show(steps[k])}")
         held = sum(1 for j in counted if j < k)
-        return Break(k + 1, message, len(counted), held)
+        return Break(k + 1, message, len(counted), held, named)
     return None
 
 

@@ -12,11 +12,13 @@ stopped, and a re-run skips students whose files have not changed.
 from __future__ import annotations
 
 import argparse
+import difflib
 import multiprocessing
 import multiprocessing.util
 import os
 import shutil
 import socket
+import shlex
 import sys
 import tempfile
 import threading
@@ -27,14 +29,16 @@ from pathlib import Path
 
 from ..core.escaping import escape_controls
 from ..core.grading import all_slugs, checks_for
+from .grade_inputs import exercise_slug, input_problem, one_line_errors, seconds, whole_number
 from .reports import fmt_points, grades_csv, write_student_reports, write_summary
 from ..core.policy import DEFAULT as DEFAULT_POLICY
 from ..core.policy import Policy
 from ..sandbox import Zygote
 from ..sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, describe, require
-from ..core.record import StudentRecord, StudentStatus
+from ..core.record import StudentRecord
 from ..core.student import (ZygoteKeeper, failed_record, grade_student, grader_fingerprint,
-                            output_folder, read_record, save_record, write_atomic)
+                            merge_records, output_folder, read_record, save_record, stale_exercises,
+                            write_atomic)
 from ..core.submissions import Cohort, Submission, SubmissionsError, find_cohort
 
 DEFAULT_TIMEOUT = DEFAULT_POLICY.call_timeout
@@ -46,22 +50,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", type=Path,
                         help="folder of student folders, a .zip of them, or an nbgrader course folder")
     parser.add_argument("--out", type=Path, required=True, help="where grades.csv and the reports go")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="students graded at once (default: all cores)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+    parser.add_argument("--jobs", type=whole_number("--jobs", "students graded at once", "--jobs 2"),
+                        default=os.cpu_count() or 1, help="students graded at once (default: all cores)")
+    parser.add_argument("--timeout", type=seconds("--timeout", "--timeout 10"), default=DEFAULT_TIMEOUT,
                         help=f"seconds one call of a student function may take (default {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--budget", type=float, default=DEFAULT_BUDGET,
+    parser.add_argument("--budget", type=seconds("--budget", "--budget 60"), default=DEFAULT_BUDGET,
                         help=f"seconds all checks of one exercise may take (default {DEFAULT_BUDGET:g})")
-    parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB,
+    parser.add_argument("--memory", type=whole_number("--memory", "megabytes", "--memory 1024", least=64),
+                        default=DEFAULT_MEMORY_MB,
                         help=f"MB of memory student code may add (default {DEFAULT_MEMORY_MB})")
-    parser.add_argument("--exercise", action="append", choices=all_slugs(), metavar="SLUG",
-                        help="grade only this exercise (repeatable; default: all)")
+    parser.add_argument("--exercise", action="append", type=exercise_slug, metavar="SLUG",
+                        help="grade only this exercise (repeatable; default: all); the others keep "
+                             "their grades in OUT")
+    parser.add_argument("--student", action="append", metavar="ID",
+                        help="grade only this student (the folder name; repeatable; default: all); "
+                             "the others keep their grades in OUT")
     parser.add_argument("--force", action="store_true", help="re-grade students whose files have not changed")
     parser.add_argument("--progress", choices=("auto", "bar", "lines"), default="auto",
                         help="a progress bar (auto: on a terminal outside CI) or one line per student")
     parser.add_argument("--isolation", choices=ISOLATIONS, default=KERNEL,
                         help="kernel (default: Landlock, seccomp, an unprivileged uid; refuses to run where "
                              "they do not hold) or audit-hook-only (weaker; recorded in every report)")
+    one_line_errors(parser)
 
 
 def options_from(args) -> dict:
@@ -169,20 +179,26 @@ def pool_context(slugs: list[str]):
     return context
 
 
-def grade_and_write(submission: Submission, folder: Path, options: dict, grader: str) -> StudentRecord:
-    """Grade one student and write their reports, then their record (the commit point)."""
+def grade_and_write(submission: Submission, folder: Path, options: dict, grader: str,
+                    slugs: list[str] | None = None) -> StudentRecord:
+    """Grade ``slugs`` of one student (default: the run's) and write their reports, then their
+    record (the commit point), the other exercises' grades kept."""
     global _KEEPER
     if _KEEPER is None:
         _KEEPER = ZygoteKeeper()
-    record = grade_student(submission, _KEEPER, slugs=options["slugs"],
+    record = grade_student(submission, _KEEPER, slugs=slugs or options["slugs"],
                            policy=Policy.from_dict(options["policy"]), grader=grader)
-    commit(folder, record)
-    return record
+    return commit(folder, record)
 
 
-def commit(folder: Path, record: StudentRecord) -> None:
-    write_student_reports(folder, record)
-    save_record(folder, record)
+def commit(folder: Path, record: StudentRecord) -> StudentRecord:
+    """Merge ``record`` into the student's record on disk (the exercises it holds replace theirs,
+    the others stay) and write it: every file through a temporary file and a rename, the record
+    last, so a run stopped at any moment leaves the old grades or the new ones, never neither."""
+    merged = merge_records(read_record(folder), record)
+    write_student_reports(folder, merged)
+    save_record(folder, merged)
+    return merged
 
 
 # --------------------------------------------------------------------------
@@ -222,13 +238,16 @@ class Progress:
 
 def run(args) -> int:
     options = options_from(args)
+    problem = input_problem(args.submissions, args.out)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     try:
         require(options["policy"]["isolation"])  # fail closed: no student code without the kernel layers
     except IsolationUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="cohort-"))
     try:
         return _run(args, options, out, scratch)
@@ -246,8 +265,20 @@ def _run(args, options: dict, out: Path, scratch: Path) -> int:
     for note in cohort.notes:
         print(f"note: {note}", file=sys.stderr)
     if not cohort.submissions:
-        print(f"error: no student folders found in {args.submissions}.", file=sys.stderr)
-        return 1
+        print(f"error: no student folders found in {escape_controls(str(args.submissions))!r}: SUBMISSIONS "
+              f"holds one folder per student (named by the student id) with their files.", file=sys.stderr)
+        return 2
+    unknown = [s for s in (getattr(args, "student", None) or [])
+               if s not in {sub.student for sub in cohort.submissions}]
+    if unknown:
+        ids = [sub.student for sub in cohort.submissions]
+        close = difflib.get_close_matches(unknown[0], ids, n=1)
+        print(f"error: --student {escape_controls(unknown[0])!r}: no such student folder in SUBMISSIONS"
+              + (f"; did you mean {escape_controls(close[0])!r}?" if close else
+                 f" (its {len(ids)} students start with {', '.join(escape_controls(i) for i in ids[:3])})"),
+              file=sys.stderr)
+        return 2
+    out.mkdir(parents=True, exist_ok=True)
     status, _records = grade_cohort(cohort, args, options, out, start)
     return status
 
@@ -256,26 +287,32 @@ def grade_cohort(cohort: Cohort, args, options: dict, out: Path,
                  start: float | None = None) -> tuple[int, list[StudentRecord]]:
     """Grade a found cohort into OUT (records, reports, grades.csv, summary); (exit status, records).
 
-    ``args`` carries ``force``, ``jobs`` and ``progress``. Shared by ``grade`` and the
-    nbgrader route, which finds its cohort in nbgrader's own layout.
+    ``args`` carries ``force``, ``jobs``, ``progress`` and (optionally) ``student``. Shared by
+    ``grade`` and the nbgrader route, which finds its cohort in nbgrader's own layout. Only the
+    exercises (``options["slugs"]``) and students asked for are graded; every other grade already
+    in OUT is kept, and grades.csv lists every student OUT holds.
     """
     start = time.monotonic() if start is None else start
     grader = grader_fingerprint(options)
+    slugs = options["slugs"]
     folders = output_folders(out, [s.student for s in cohort.submissions])
+    chosen = set(getattr(args, "student", None) or [s.student for s in cohort.submissions])
     records: dict[str, StudentRecord] = {}
-    todo: list[Submission] = []
+    todo: list[tuple[Submission, list[str]]] = []
     for submission in cohort.submissions:
         folder = folders[submission.student]
-        record = None if args.force else read_record(folder)
-        if (record and record.grader == grader and record.status != StudentStatus.GRADER_ERROR
-                and record.fingerprint == submission.fingerprint()):
+        record = read_record(folder)
+        stale = list(slugs) if args.force else stale_exercises(record, slugs, submission.fingerprint(), grader)
+        if submission.student not in chosen or not stale:
+            if record is None:
+                continue
             records[submission.student] = record
             if not all((folder / name).exists() for name in ("results.json", "feedback.md", "feedback.html")):
                 write_student_reports(folder, record)
         else:
-            todo.append(submission)
-    skipped = len(records)
-    print(f"Grading {len(todo)} of {len(cohort.submissions)} students"
+            todo.append((submission, stale))
+    skipped = sum(1 for s in cohort.submissions if s.student in chosen) - len(todo)
+    print(f"Grading {len(todo)} of {len(chosen)} students"
           + (f" ({skipped} unchanged since the last run: skipped; --force re-grades them)" if skipped else "")
           + f" with {min(args.jobs, max(1, len(todo)))} worker(s).", flush=True)
     progress = Progress(len(todo), args.progress)
@@ -284,30 +321,83 @@ def grade_cohort(cohort: Cohort, args, options: dict, out: Path,
     finally:
         progress.close()
     ordered = [records[s.student] for s in cohort.submissions if s.student in records]
+    others = kept_records(out, set(folders.values()))
+    if others:
+        print(f"note: {len(others)} student(s) graded earlier into {out} are not in SUBMISSIONS: their "
+              f"rows are kept in grades.csv (delete their folders in OUT to drop them).", file=sys.stderr)
     relative = {s: str(f.relative_to(out) / "feedback.md") for s, f in folders.items()}
+    for folder, record in others:
+        relative.setdefault(record.student, str(folder.relative_to(out) / "feedback.md"))
+    ordered += [record for _folder, record in others if record.student not in records]
     columns = all_slugs()  # the gradebook always has every exercise's column (SPEC), blank if not graded
-    write_atomic(out / "grades.csv", grades_csv(ordered, columns, relative))
-    write_summary(out, ordered, columns, relative)
+    write_gradebook(out, grades_csv(ordered, columns, relative))
+    write_summary(out, ordered, columns, relative, regrade=regrade_command(args, out))
     print_class_table(ordered, columns)
     print(f"Isolation: {describe(options['policy']['isolation'])}.")
     elapsed = time.monotonic() - start
     print(f"\n{len(ordered)} students in {elapsed:.1f} s"
           + (f" ({elapsed / len(todo):.2f} s per graded student)" if todo else "") + ".")
-    print(f"Gradebook: {out / 'grades.csv'}\nClass summary: {out / 'summary.md'} and {out / 'summary.png'}\n"
+    print(f"Gradebook: {out / 'grades.csv'} (the one before it: grades.previous.csv)\n"
+          f"Class summary: {out / 'summary.html'}, summary.md, mistakes.csv and summary.png\n"
           f"Per student: {out}/<student>/feedback.md, feedback.html, results.json")
-    missing = len(cohort.submissions) - len(ordered)
+    missing = [s.student for s in cohort.submissions if s.student in chosen and s.student not in records]
     if missing:
-        print(f"error: {missing} student(s) got no row.", file=sys.stderr)
+        print(f"error: {len(missing)} student(s) got no row.", file=sys.stderr)
         return 1, ordered
     return 0, ordered
 
 
-def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str, jobs: int,
-               progress: Progress) -> dict[str, StudentRecord]:
-    """Grade in a pool; a student whose worker died is retried once, then recorded as a grader error."""
+def write_gradebook(out: Path, text: str) -> None:
+    """grades.csv, written atomically; the one it replaces is kept as grades.previous.csv."""
+    current = out / "grades.csv"
+    try:
+        previous = current.read_bytes()
+    except FileNotFoundError:
+        previous = None
+    if previous is not None and previous != text.encode("utf-8"):
+        write_atomic(out / "grades.previous.csv", previous)
+    write_atomic(current, text)
+
+
+def kept_records(out: Path, ours: set[Path]) -> list[tuple[Path, StudentRecord]]:
+    """Records in OUT of students this run does not know (graded earlier from another
+    SUBMISSIONS, or since removed from it): kept, never dropped in silence."""
+    found = []
+    try:
+        entries = sorted(os.scandir(out), key=lambda e: e.name)
+    except OSError:
+        return []
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False) and Path(entry.path) not in ours:
+            record = read_record(Path(entry.path))
+            if record is not None:
+                found.append((Path(entry.path), record))
+    return found
+
+
+def regrade_command(args, out: Path) -> str:
+    """The command that grades some students again with this run's options ({students}: where
+    their --student options go)."""
+    if hasattr(args, "assignment"):  # the nbgrader route
+        return (f"python -m autograder nbgrader-grade {shlex.quote(str(args.assignment))} --course-root "
+                f"{shlex.quote(str(args.course_root))}"
+                + (f" --out {shlex.quote(str(out))}" if getattr(args, "out", None) else "")
+                + " {students} --force")
+    parts = ["python -m autograder grade", shlex.quote(str(getattr(args, "submissions", "SUBMISSIONS"))),
+             "--out", shlex.quote(str(out))]
+    for slug in getattr(args, "exercise", None) or []:
+        parts += ["--exercise", slug]
+    return " ".join(parts) + " {students} --force"
+
+
+def _grade_all(todo: list[tuple[Submission, list[str]]], folders: dict, options: dict, grader: str,
+               jobs: int, progress: Progress) -> dict[str, StudentRecord]:
+    """Grade in a pool (each student the exercises listed with them); a student whose worker died
+    is retried once, then recorded as a grader error."""
     done: dict[str, StudentRecord] = {}
     attempts: dict[str, int] = {}
-    pending = list(todo)
+    slugs_of = {submission.student: slugs for submission, slugs in todo}
+    pending = [submission for submission, _slugs in todo]
     shared = SharedZygote() if pending else None
     plotting = threading.Thread(target=_import_plotting, daemon=True)
     context = pool_context(options["slugs"])
@@ -319,8 +409,8 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
             try:
                 with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                                          initargs=(lines, context.Value("i", 0), options["slugs"])) as pool:
-                    futures = {pool.submit(grade_and_write, s, folders[s.student], options, grader): s
-                               for s in pending}
+                    futures = {pool.submit(grade_and_write, s, folders[s.student], options, grader,
+                                           slugs_of[s.student]): s for s in pending}
                     if plotting.ident is None:  # not started yet
                         # The summary's plotting imports, now that the workers are started: before,
                         # they would slow the zygote's imports, which the first student waits for.
@@ -346,9 +436,9 @@ def _grade_all(todo: list[Submission], folders: dict, options: dict, grader: str
                 if attempts[submission.student] < 2:
                     pending.append(submission)
                 else:
-                    record = failed_record(submission, options["slugs"], reason, grader,
+                    record = failed_record(submission, slugs_of[submission.student], reason, grader,
                                            isolation=options["policy"]["isolation"])
-                    commit(folders[submission.student], record)
+                    record = commit(folders[submission.student], record)
                     done[submission.student] = record
                     progress.update(record)
             jobs = 1  # retry the survivors one at a time: a crash then hurts no one else

@@ -112,6 +112,13 @@ def results_json(record: StudentRecord, visibility: str = "visible") -> dict:
 def overview_text(record: StudentRecord) -> str:
     """What a student reads above the checks: score per exercise, notes, their printed output."""
     lines = [f"Score: {fmt_points(record.points)} / {fmt_points(record.max_points)}"]
+    if record.status != "graded":
+        lines.append(f"Status: {status_reason(record)}")
+    for ex in record.exercises:  # a file that does not load first: it explains a whole exercise's 0
+        if does_not_load(ex):
+            lines.append(f"{escape_controls(file_name(ex))} does not load:" if ex.status == "load_error"
+                         else f"{escape_controls(file_name(ex))}: some cells could not be read:")
+            lines.append("  " + short(ex.message, lines=8).replace("\n", "\n  "))
     if record.rejected:
         lines.append(escape_controls(record.rejected))
     lines += [f"Problem: {escape_controls(f)}" for f in record.flags]
@@ -119,7 +126,7 @@ def overview_text(record: StudentRecord) -> str:
     for ex in record.exercises:
         lines.append(f"{ex.exercise}: {fmt_points(ex.points)} / {fmt_points(ex.max_points)}"
                      + (f" ({ex.status.replace('_', ' ')})" if ex.status != "graded" else ""))
-        if ex.message and ex.status != "graded":
+        if ex.message and ex.status not in ("graded", "load_error"):
             lines.append("  " + short(ex.message, lines=6).replace("\n", "\n  "))
         lines += [f"  note: {escape_controls(n)}" for n in ex.notes]
         if ex.output:
@@ -135,12 +142,13 @@ def overview_text(record: StudentRecord) -> str:
 # --------------------------------------------------------------------------
 
 def function_verdicts(record: StudentRecord) -> list[dict]:
-    """Per graded function, in exercise then check order: ``verdict`` is passed, failed,
-    not_implemented, forbidden, or cascade (every failing check was put down to ``blamed``,
-    other functions of the student that fail their own checks)."""
+    """Per graded function of an attempted exercise, in exercise then check order: ``verdict`` is
+    passed, failed, not_implemented, forbidden, or cascade (every failing check was put down to
+    ``blamed``, other functions of the student that fail their own checks); ``mistake``: the first
+    mistake its failing checks matched."""
     verdicts = []
     for ex in record.exercises:
-        if ex.status != "graded":
+        if ex.status != "graded" or not ex.attempted:
             continue
         by_function: dict[str, list[dict]] = {}
         for result in ex.results:
@@ -163,6 +171,7 @@ def function_verdicts(record: StudentRecord) -> list[dict]:
                 "exercise": ex.exercise, "function": function, "verdict": verdict,
                 "failed": len(failing), "checks": len(results),
                 "lost": sum(r.max_points - r.points for r in results),
+                "mistake": next((r.mistake for r in failing if r.mistake), ""),
                 "blamed": sorted({f for names in blamed for f in names},
                                  key=[r.function for r in ex.results].index)
                 if verdict == "cascade" else []})
@@ -174,43 +183,138 @@ def _quoted(names: list[str]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def fix_first_lines(record: StudentRecord) -> list[str]:
-    """The short list above the details, in Markdown: what to fix, in the order to fix it."""
+def file_name(ex: ExerciseRecord) -> str:
+    """The exercise's file as the student named it (``kmeans.py`` when none was found)."""
+    return ex.source or f"{ex.exercise}.py"
+
+
+def _code_name(name: str) -> str:
+    """A file name in backticks (names without a backtick) or as plain escaped text."""
+    name = escape_controls(name)
+    return f"`{name}`" if "`" not in name else name.replace("`", "'")
+
+
+def not_attempted_why(ex: ExerciseRecord) -> str:
+    if ex.status == "missing":
+        return "no file handed in"
+    if ex.status == "empty":
+        return "the file is empty"
+    return "the released stub: no function written yet"
+
+
+def does_not_load(ex: ExerciseRecord) -> bool:
+    """The file did not load, or (a notebook) some of its cells could not be read."""
+    return ex.status == "load_error" or bool(ex.status == "graded" and ex.message)
+
+
+def status_reason(record: StudentRecord) -> str:
+    """The student's status and why, in a few words ("incomplete: kmeans.py and
+    derivations.py not attempted")."""
+    status = str(record.status)
+    if record.status == "rejected":
+        return f"rejected: {clip_words(escape_controls(record.rejected), 160)}"
+
+    def names(exs) -> str:
+        files = [escape_controls(file_name(ex)) for ex in exs]
+        return files[0] if len(files) == 1 else ", ".join(files[:-1]) + " and " + files[-1]
+
+    reasons = []
+    errors = [ex for ex in record.exercises if ex.status == "grader_error"]
+    if errors:
+        reasons.append(f"the grader failed on {names(errors)} (not the student's fault: grade again)")
+    broken = [ex for ex in record.exercises if ex.status == "load_error"]
+    if broken:
+        reasons.append(f"{names(broken)} {'does' if len(broken) == 1 else 'do'} not load")
+    other = [ex for ex in record.exercises
+             if ex.status in ("unreadable", "refused", "blocked")]
+    for ex in other:
+        reasons.append(f"{escape_controls(file_name(ex))} {ex.status.replace('_', ' ')}")
+    skipped = [ex for ex in record.exercises if not ex.attempted]
+    if skipped:
+        reasons.append(f"{names(skipped)} not attempted")
+    if record.status == "no gradable file":
+        return "no gradable file: none of the exercise files was found or could be read"
+    if not reasons:
+        return status if status != "graded" else "graded: every exercise attempted and graded"
+    return f"{status}: " + "; ".join(reasons)
+
+
+def fix_first_items(record: StudentRecord) -> list[dict]:
+    """The short list above the details, in the order to act on it: files that do not load,
+    then real failures (a function whose failure explains others first), functions not written
+    yet, then one line per exercise not attempted, then what passed. Each item: ``numbered``
+    (something to fix) or not, ``text`` (Markdown: backticks only) and an optional ``block``
+    (the offending line with its caret)."""
+    items = []
+    for ex in record.exercises:
+        if not does_not_load(ex):
+            continue
+        name = _code_name(file_name(ex))
+        if ex.status == "load_error":
+            text = (f"{name} does not load, so all its checks score 0 (0 of {fmt_points(ex.max_points)}); "
+                    f"the rest of your work is graded:")
+        else:
+            text = f"{name}: some cells could not be read and were left out:"
+        items.append({"numbered": True, "text": text, "block": short(ex.message)})
     verdicts = function_verdicts(record)
-    lines = []
-    for v in verdicts:
+    cascades = [v for v in verdicts if v["verdict"] == "cascade"]
+    explains = Counter(name for v in cascades for name in v["blamed"])
+    real = [v for v in verdicts if v["verdict"] in ("failed", "forbidden")]
+    real.sort(key=lambda v: -explains[v["function"]])  # stable: exercise order among equals
+    for v in real:
         lost = (f", {fmt_points(v['lost'])} point{'' if v['lost'] == 1 else 's'} lost"
                 if v["lost"] else "")
         if v["verdict"] == "failed":
-            lines.append(f"`{v['function']}` ({v['exercise']}): fails {v['failed']} of "
-                         f"{v['checks']} checks{lost}.")
-        elif v["verdict"] == "forbidden":
-            lines.append(f"`{v['function']}` ({v['exercise']}): calls a library routine the "
-                         f"exercise forbids{lost}.")
-        elif v["verdict"] == "not_implemented":
-            lines.append(f"`{v['function']}` ({v['exercise']}): not written yet{lost}.")
-    numbered = [f"{i}. {line}" for i, line in enumerate(lines, start=1)]
-    cascades = [v for v in verdicts if v["verdict"] == "cascade"]
+            text = f"`{v['function']}` ({v['exercise']}): fails {v['failed']} of {v['checks']} checks{lost}."
+        else:
+            text = f"`{v['function']}` ({v['exercise']}): calls a library routine the exercise forbids{lost}."
+        if v["mistake"]:
+            text += f" Likely mistake: {clip_words(v['mistake'], 200)}"
+        items.append({"numbered": True, "text": text, "block": ""})
+    for v in verdicts:
+        if v["verdict"] == "not_implemented":
+            lost = f", {fmt_points(v['lost'])} point{'' if v['lost'] == 1 else 's'} lost" if v["lost"] else ""
+            items.append({"numbered": True, "text": f"`{v['function']}` ({v['exercise']}): not written yet{lost}.",
+                          "block": ""})
     if cascades:
-        numbered.append("- Failing because of another function (fix that one first; they may "
-                        "then pass): " + "; ".join(
-                            f"`{v['function']}` calls {_quoted(v['blamed'])}" for v in cascades) + ".")
+        items.append({"numbered": False, "block": "", "text": (
+            "Failing because of another function (fix that one first; they may then pass): " + "; ".join(
+                f"`{v['function']}` calls {_quoted(v['blamed'])}" for v in cascades) + ".")})
+    for ex in record.exercises:
+        if ex.status in ("unreadable", "refused", "blocked", "grader_error"):
+            items.append({"numbered": ex.status != "grader_error", "block": short(ex.message, lines=6),
+                          "text": f"{_code_name(file_name(ex))}: {ex.status.replace('_', ' ')}, 0 of "
+                                  f"{fmt_points(ex.max_points)}:"})
+    for ex in record.exercises:
+        if not ex.attempted:
+            items.append({"numbered": False, "block": "", "text": (
+                f"{_code_name(file_name(ex))}: not attempted — {not_attempted_why(ex)}, 0 of "
+                f"{fmt_points(ex.max_points)}.")})
     passed = [v["function"] for v in verdicts if v["verdict"] == "passed"]
+    lost_elsewhere = record.points < record.max_points
     if passed and len(passed) < len(verdicts):
-        numbered.append(f"- Passed: {_quoted(passed)}.")
+        items.append({"numbered": False, "block": "", "text": f"Passed: {_quoted(passed)}."})
+    elif passed and not lost_elsewhere:
+        items.append({"numbered": False, "block": "", "text": "Every graded function passes all its checks."})
     elif passed:
-        numbered.append("- Every graded function passes all its checks.")
-    missing = [ex for ex in record.exercises if ex.status != "graded"]
-    if missing:
-        numbered.append("- Not graded: " + "; ".join(
-            f"{ex.exercise} ({ex.status.replace('_', ' ')})" for ex in missing) + ".")
-    return numbered
+        items.append({"numbered": False, "block": "", "text": (
+            f"Every function of the exercises that were graded passes its checks ({_quoted(passed)}); "
+            f"the {fmt_points(record.max_points - record.points)} points lost are listed above.")})
+    return items
 
 
-def _markdown_code_to_html(line: str) -> str:
-    """One line of ``fix_first_lines`` as HTML (function names are identifiers: only backticks)."""
-    parts = html.escape(escape_controls(line)).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+def fix_first_lines(record: StudentRecord) -> list[str]:
+    """``fix_first_items`` as Markdown lines: numbered items, then bullets."""
+    lines, number = [], 0
+    for item in fix_first_items(record):
+        if item["numbered"]:
+            number += 1
+            lines.append(f"{number}. {item['text']}")
+        else:
+            lines.append(f"- {item['text']}")
+        if item["block"]:
+            lines.append(fenced(item["block"], indent="   "))
+    return lines
 
 
 # --------------------------------------------------------------------------
@@ -234,9 +338,39 @@ def fenced(text: str, indent: str = "") -> str:
     return f"{indent}{fence}text\n{body}\n{indent}{fence}"
 
 
+def regraded_line(record: StudentRecord) -> str:
+    """Which exercises were graded last and when, when the others kept grades of an earlier run."""
+    times = sorted({ex.graded_at for ex in record.exercises if ex.graded_at})
+    if len(times) < 2:
+        return ""
+    latest = times[-1]
+    now = [ex.exercise for ex in record.exercises if ex.graded_at == latest]
+    before = [ex.exercise for ex in record.exercises if ex.graded_at != latest]
+    earlier = sorted({ex.graded_at or "an earlier run" for ex in record.exercises if ex.graded_at != latest})
+    return (f"Regraded on {latest}: {', '.join(now)}. The other exercises ({', '.join(before)}) keep their "
+            f"grades of {' and '.join(earlier)}.")
+
+
+def exercise_summary_line(ex: ExerciseRecord) -> str:
+    """The one line an exercise gets in the details instead of one line per check, or ""."""
+    count = f"{len(ex.results)} check{'' if len(ex.results) == 1 else 's'}"
+    if not ex.attempted:
+        return f"Not attempted — {not_attempted_why(ex)}: its {count} score 0."
+    if ex.status == "load_error":
+        return f"The file does not load (see the top of this page): its {count} score 0."
+    if ex.status in ("unreadable", "refused", "blocked"):
+        return f"Its {count} score 0."
+    return ""
+
+
 def feedback_markdown(record: StudentRecord) -> str:
     out = [f"# Feedback for {md_escape(record.student)}", "",
            f"**Score: {fmt_points(record.points)} / {fmt_points(record.max_points)}**", ""]
+    if record.status != "graded":
+        out += [f"Status: {md_escape(status_reason(record))}", ""]
+    regraded = regraded_line(record)
+    if regraded:
+        out += [md_escape(regraded), ""]
     if record.rejected:
         out += [md_escape(record.rejected), ""]
     out += [f"- Problem: {md_escape(f)}" for f in record.flags]
@@ -251,10 +385,13 @@ def feedback_markdown(record: StudentRecord) -> str:
         source = f" (`{ex.source}`)" if ex.source and "`" not in ex.source else ""
         out += [f"## {number}. {ex.title}{source}: "
                 f"{fmt_points(ex.points)} / {fmt_points(ex.max_points)}", ""]
-        if ex.status != "graded" and ex.message:
+        if ex.status not in ("graded", "load_error") and ex.message and ex.attempted:
             out += [fenced(short(ex.message)), ""]
         out += [f"- Note: {md_escape(n)}" for n in ex.notes]
-        for result in ex.results:
+        instead = exercise_summary_line(ex)
+        if instead:
+            out.append(instead)
+        for result in ex.results if not instead else ():
             mark = "✅" if result.status == "passed" else "❌"
             out.append(f"- {mark} **{fmt_points(result.points)}/{fmt_points(result.max_points)}** "
                        f"`{result.function}`: {result.title}")
@@ -267,6 +404,12 @@ def feedback_markdown(record: StudentRecord) -> str:
     return "\n".join(out)
 
 
+def _markdown_code_to_html(line: str) -> str:
+    """The text of a ``fix_first_items`` item as HTML (backticks mark code; nothing else is markup)."""
+    parts = html.escape(escape_controls(line)).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
 HTML_STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
 h1 { margin-bottom: 0.2rem; } .score { font-size: 1.3rem; font-weight: bold; }
@@ -276,7 +419,8 @@ td.points { white-space: nowrap; text-align: right; width: 4rem; }
 tr.passed td.mark { color: #1a7f37; } tr.failed td.mark { color: #cf222e; }
 pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; white-space: pre-wrap; margin: 0.3rem 0; }
 .note { color: #555; } code { background: #f0f0f0; padding: 0 0.2rem; }
-.first { border: 1px solid #d0d7de; border-radius: 6px; padding: 0 1rem; margin: 1rem 0; }
+.first { border: 1px solid #d0d7de; border-radius: 6px; padding: 0 1rem 0.6rem; margin: 1rem 0; }
+.first .item { margin: 0.4rem 0; }
 div.math { margin: 0.3rem 0; overflow-x: auto; } div.math .label { color: #555; font-size: 0.9rem; }
 div.math math { font-size: 1.15rem; }
 """
@@ -291,17 +435,25 @@ def feedback_html(record: StudentRecord) -> str:
 
     body = [f"<h1>Feedback for {e(record.student)}</h1>",
             f"<p class='score'>Score: {fmt_points(record.points)} / {fmt_points(record.max_points)}</p>"]
+    if record.status != "graded":
+        body.append(f"<p>Status: {e(status_reason(record))}</p>")
+    if regraded_line(record):
+        body.append(f"<p class='note'>{e(regraded_line(record))}</p>")
     if record.rejected:
         body.append(f"<p>{e(record.rejected)}</p>")
     body += [f"<p class='note'>Problem: {e(f)}</p>" for f in record.flags]
     body += [f"<p class='note'>{e(n)}</p>" for n in record.notes]
-    first = fix_first_lines(record)
-    if first:
-        ordered = [_markdown_code_to_html(line.split(". ", 1)[1]) for line in first if line[0].isdigit()]
-        others = [_markdown_code_to_html(line[2:]) for line in first if line.startswith("- ")]
+    items = fix_first_items(record)
+    if items:
+        def item_html(item: dict) -> str:
+            block = f"<pre>{pre(item['block'])}</pre>" if item["block"] else ""
+            return _markdown_code_to_html(item["text"]) + block
+
+        ordered = [item_html(item) for item in items if item["numbered"]]
+        others = [item_html(item) for item in items if not item["numbered"]]
         body.append("<div class='first'><h2>Fix these first</h2>"
                     + (f"<ol>{''.join(f'<li>{x}</li>' for x in ordered)}</ol>" if ordered else "")
-                    + "".join(f"<p>{x}</p>" for x in others) + "</div>")
+                    + "".join(f"<div class='item'>{x}</div>" for x in others) + "</div>")
     body.append("<p class='note'>These checks run your functions on hidden data that the public tests "
                 "do not use. Each failed check says what was called, what came back, what was expected, "
                 "and the likely mistake.</p>")
@@ -309,11 +461,14 @@ def feedback_html(record: StudentRecord) -> str:
         source = f" (<code>{e(ex.source)}</code>)" if ex.source else ""
         body.append(f"<h2>{number}. {e(ex.title)}{source}: "
                     f"{fmt_points(ex.points)} / {fmt_points(ex.max_points)}</h2>")
-        if ex.status != "graded" and ex.message:
+        if ex.status not in ("graded", "load_error") and ex.message and ex.attempted:
             body.append(f"<pre>{pre(short(ex.message))}</pre>")
         body += [f"<p class='note'>Note: {e(n)}</p>" for n in ex.notes]
+        instead = exercise_summary_line(ex)
+        if instead:
+            body.append(f"<p>{e(instead)}</p>")
         rows = []
-        for result in ex.results:
+        for result in ex.results if not instead else ():
             passed = result.status == "passed"
             detail = ""
             if not passed and result.message and ex.status == "graded":
@@ -322,7 +477,8 @@ def feedback_html(record: StudentRecord) -> str:
                 f"<tr class='{'passed' if passed else 'failed'}'><td class='mark'>{'✔' if passed else '✘'}</td>"
                 f"<td class='points'>{fmt_points(result.points)}/{fmt_points(result.max_points)}</td>"
                 f"<td><code>{e(result.function)}</code>: {e(result.title)}{detail}</td></tr>")
-        body.append("<table>" + "".join(rows) + "</table>")
+        if rows:
+            body.append("<table>" + "".join(rows) + "</table>")
         if ex.output:
             body.append("<details><summary>What your code printed (first lines)</summary>"
                         f"<pre>{pre(printed(ex.output))}</pre></details>")
@@ -394,7 +550,8 @@ def check_statistics(records: list[StudentRecord]) -> list[dict]:
     return list(stats.values())
 
 
-def summary_markdown(records: list[StudentRecord], slugs: list[str], folders: dict[str, str]) -> str:
+def summary_markdown(records: list[StudentRecord], slugs: list[str], folders: dict[str, str],
+                     regrade: str = "") -> str:
     totals = [r.points for r in records]
     maximum = max((r.max_points for r in records), default=0)
     out = ["# Class summary", ""]
@@ -426,6 +583,9 @@ def summary_markdown(records: list[StudentRecord], slugs: list[str], folders: di
         message = f"{clip_words(common[0][0], 160)} ({common[0][1]}×)" if common else ""
         out.append(f"| {s['exercise']} · {s['function']}: {md_escape(s['title'])} | "
                    f"{s['passed']}/{s['graded']} | {s['rate']:.0%} | {md_escape(message)} |")
+    from .class_report import mistakes_markdown
+
+    out += mistakes_markdown(records, regrade, md_escape)
     errors = [s for s in stats if s["grader_errors"]]
     if errors:
         out += ["", "## Grader errors (not the students' fault: look at these checks)", ""]
@@ -434,7 +594,7 @@ def summary_markdown(records: list[StudentRecord], slugs: list[str], folders: di
     if attention:
         out += ["", "## Students to look at", "", "| student | status | problems |", "| --- | --- | --- |"]
         for r in attention:
-            out.append(f"| {md_escape(r.student)} | {r.status} | "
+            out.append(f"| {md_escape(r.student)} | {md_escape(status_reason(r))} | "
                        f"{md_escape(r.problems or r.rejected)} |")
     return "\n".join(out) + "\n"
 
@@ -512,6 +672,16 @@ def summary_figure(records: list[StudentRecord]):
     return fig
 
 
-def write_summary(out: Path, records: list[StudentRecord], slugs: list[str], folders: dict[str, str]) -> None:
-    write_atomic(out / "summary.md", summary_markdown(records, slugs, folders))
-    write_atomic(out / "summary.png", summary_png(records))
+def write_summary(out: Path, records: list[StudentRecord], slugs: list[str], folders: dict[str, str],
+                  regrade: str = "") -> None:
+    """summary.md, summary.png, mistakes.csv, mistakes.png and summary.html (the same, one page).
+    ``regrade``: the command that grades students again, ``{students}`` where their ids go."""
+    from .class_report import mistakes_csv, mistakes_png, summary_html
+
+    figures = {"summary.png": summary_png(records), "mistakes.png": mistakes_png(records)}
+    write_atomic(out / "summary.md", summary_markdown(records, slugs, folders, regrade))
+    write_atomic(out / "mistakes.csv", mistakes_csv(records))
+    for name, png in figures.items():
+        write_atomic(out / name, png)
+    isolation = _isolation_line(records).replace("**", "") if records else ""
+    write_atomic(out / "summary.html", summary_html(records, folders, regrade, figures, isolation))
