@@ -545,17 +545,24 @@ def test_gradescope_refuses_without_the_kernel_layers(monkeypatch, tmp_path):
 
 
 def test_nbgrader_cells_refuse_without_the_kernel_layers(monkeypatch, tmp_path):
-    import importlib.util
-
     from autograder.routes import nbgrader_cells
 
     monkeypatch.setattr(isolation, "_PROBED", MISSING)
     monkeypatch.delenv(isolation.ENVIRONMENT, raising=False)
     graded = nbgrader_cells.grade_notebook(tmp_path / f"{SLUG}.ipynb", SLUG)
     assert graded["status"] == "refused" and "refuses to run student code" in graded["message"]
-    spec = importlib.util.spec_from_file_location("hidden", ROOT / "autograder" / "kernel_path" / "mle_em_hidden.py")
-    hidden = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hidden)
-    monkeypatch.setattr(hidden, "_grade", lambda slug: graded)
-    with pytest.raises(hidden.HiddenCheckFailed, match="refused"):
-        hidden.hidden_check(SLUG, "any")
+    (output,) = nbgrader_cells.refused_outputs(graded)
+    assert output["output_type"] == "error" and "refused" in output["traceback"][0]
+
+
+def test_nbgrader_kernels_refuse_to_start_without_the_kernel_layers(monkeypatch, tmp_path):
+    import asyncio
+
+    from autograder.routes.nbgrader_kernel import ConfinedKernelManager, KernelRefused
+
+    monkeypatch.setattr(isolation, "_PROBED", MISSING)
+    monkeypatch.delenv(isolation.ENVIRONMENT, raising=False)
+    manager = ConfinedKernelManager(kernel_name="python3")
+    with pytest.raises(KernelRefused, match="AUTOGRADER_ISOLATION=audit-hook-only"):
+        asyncio.run(manager.start_kernel(cwd=str(tmp_path)))
+    assert not manager.has_kernel
