@@ -173,3 +173,53 @@ def test_write_gradebook_refuses_a_gradebook_older_than_the_checks(tmp_path):
         write_gradebook(url, "another", [_record("ana", {"a": (2.0, 2.0)})])
     with Gradebook(url) as gb:
         assert gb.students == [], "nothing is written when the gradebook and the checks disagree"
+
+
+def test_scores_no_person_gave_are_put_back_and_listed(tmp_path):
+    """The ledger: a score changed while a kernel ran is put back; one above its maximum is dropped."""
+    from nbgrader.api import Gradebook
+
+    from autograder.routes import nbgrader_ledger
+    from autograder.routes.nbgrader_route import rejection_table, write_gradebook
+
+    url = _gradebook(tmp_path, {"a": 2.0, "b": 1.0})
+    with Gradebook(url) as gb:
+        gb.add_student("ana")
+        gb.add_submission(ASSIGNMENT, "ana")
+        gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 2.5  # a grader's
+        gb.db.commit()
+    nbgrader_ledger.record_before(url, ASSIGNMENT, "gaussian_mle", "ana")  # the kernel is about to run
+    with Gradebook(url) as gb:  # what the kernel's code wrote into the gradebook
+        gb.find_grade("hidden_a", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 2.0
+        gb.find_grade("hidden_b", "gaussian_mle", ASSIGNMENT, "ana").extra_credit = 5.0
+        gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 3.0
+        gb.db.commit()
+    put_back = nbgrader_ledger.check_after(url, ASSIGNMENT, "gaussian_mle", "ana")
+    assert sorted(e["cell"] for e in put_back) == ["hidden_a", "hidden_b", "written"]
+    with Gradebook(url) as gb:
+        assert gb.find_grade("hidden_a", "gaussian_mle", ASSIGNMENT, "ana").manual_score is None
+        assert gb.find_grade("hidden_b", "gaussian_mle", ASSIGNMENT, "ana").extra_credit is None
+        assert gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score == 2.5
+        # Later: the forged value comes back, and a score above the cell's maximum appears.
+        gb.find_grade("hidden_a", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 2.0
+        gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 99.0
+        gb.db.commit()
+
+    rejected = []
+    write_gradebook(url, ASSIGNMENT, [_record("ana", {"a": (0.0, 2.0), "b": (0.0, 1.0)})], rejected)
+    with Gradebook(url) as gb:
+        assert gb.find_submission_notebook("gaussian_mle", ASSIGNMENT, "ana").score == 0
+        assert gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score is None
+    assert {(e["cell"], e["why"].split(",")[0]) for e in rejected} == {
+        ("hidden_a", "changed while the notebook's kernel ran"), ("hidden_b", "changed while the notebook's kernel ran"),
+        ("written", "changed while the notebook's kernel ran"), ("written", "outside 0 to the cell's maximum")}
+    table = rejection_table(rejected)
+    assert table.startswith("REJECTED: 4 score(s)") and "| ana | gaussian_mle | written | 99 | none |" in table
+
+    # A score an instructor gives between runs (formgrader) is kept, and no longer rejected.
+    with Gradebook(url) as gb:
+        gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 1.5
+        gb.db.commit()
+    write_gradebook(url, ASSIGNMENT, [_record("ana", {"a": (0.0, 2.0), "b": (0.0, 1.0)})], [])
+    with Gradebook(url) as gb:
+        assert gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score == 1.5
