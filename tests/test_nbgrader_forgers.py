@@ -9,7 +9,8 @@ attack code, run by the kernel ``nbgrader autograde`` starts:
 - ``forger_daemon`` leaves a detached process that sets ``auto_score`` to the maximum every
   half second (it outlived autograde and rewrote the trusted scores);
 - ``forger_reader`` reads a solution in ``source/`` and a classmate's notebook, prints them
-  and writes a copy into the course.
+  and writes a copy into the course; it also prints its environment (the instructor's token
+  must not be there).
 
 After ``generate_assignment``, ``autograde``, ``nbgrader-grade`` and ``generate_feedback``
 each forger holds 0, the honest student (``fair``) full marks; nothing of the course outside the
@@ -38,6 +39,8 @@ ASSIGNMENT = notebooks.ASSIGNMENT
 SLUG = "gaussian_mle"
 #: Found in the command line of the forger's detached process: the test looks for it in /proc.
 MARKER = "forger-daemon-marker"
+#: A secret of the instructor's environment, which no kernel may see.
+TOKEN = ("INSTRUCTOR_API_TOKEN", "token-3f9a7c")
 COURSE_FROM_KERNEL = "import pathlib\nCOURSE = pathlib.Path.cwd().parents[2]  # autograded/<student>/<assignment>/\n"
 OWN_ROWS = ("notebook_id IN (SELECT sn.id FROM submitted_notebook sn JOIN submitted_assignment sa "
             "ON sn.assignment_id = sa.id WHERE sa.student_id = '{student}')")
@@ -69,6 +72,12 @@ subprocess.Popen([sys.executable, "-c", loop, str(COURSE / "gradebook.db"), "{MA
 print("daemon left behind")
 """,
     "forger_reader": COURSE_FROM_KERNEL + """
+import os
+print(dict(os.environ))
+try:
+    print(open("/proc/self/environ").read())
+except OSError as exc:
+    print("refused:", type(exc).__name__)
 for stolen in (COURSE / "source" / "mle_em" / "gaussian_mle.ipynb", COURSE / "solutions" / "gaussian_mle.py",
                COURSE / "submitted" / "fair" / "mle_em" / "gaussian_mle.ipynb"):
     try:
@@ -137,16 +146,20 @@ def _scores(course: Path, students) -> dict:
 
 
 @pytest.mark.slow
-def test_forged_kernels_end_at_zero_and_leave_nothing_behind():
+def test_forged_kernels_end_at_zero_and_leave_nothing_behind(monkeypatch):
+    monkeypatch.setenv(*TOKEN)
     course, _ = released_course()
     students = {"fair": None, **ATTACKS}
     for student, attack in students.items():
         _submit(course, student, attack)
     before = _snapshot(course)
     try:
-        release.nbgrader(["autograde", ASSIGNMENT, "--force", f"--CourseDirectory.notebook_id={SLUG}"], course)
+        autograde = release.nbgrader(["autograde", ASSIGNMENT, "--force", f"--CourseDirectory.notebook_id={SLUG}"],
+                                     course)
         left = _marked_processes()
         assert not left, f"a kernel's process outlived nbgrader autograde: {left}"
+        # The kernels talk over Unix sockets: ipykernel's warning about TCP is gone at its cause.
+        assert "without encryption" not in autograde.stdout + autograde.stderr
 
         process = subprocess.run(
             [sys.executable, "-m", "autograder", "nbgrader-grade", ASSIGNMENT, "--course-root", str(course),
@@ -167,6 +180,7 @@ def test_forged_kernels_end_at_zero_and_leave_nothing_behind():
         reader = (course / "autograded" / "forger_reader" / ASSIGNMENT / f"{SLUG}.ipynb").read_text()
         assert "BEGIN SOLUTION" not in reader and "sigma_hat = np.sqrt" not in reader, \
             "the kernel read a solution or a classmate's notebook"
+        assert "'HOME'" in reader and TOKEN[1] not in reader, "the kernel saw the instructor's environment"
         feedback = (course / "feedback" / "forger_reader" / ASSIGNMENT / f"{SLUG}.html").read_text()
         assert "sigma_hat = np.sqrt" not in feedback
     finally:

@@ -1,12 +1,13 @@
 """The trusted nbgrader route, end to end in a scratch course, and what nbgrader's own run shows.
 
 An honest student and a forger (stub answers plus a cell that replaces the
-hidden cells' function in the kernel) are autograded by nbgrader: the forger
-gets full marks there, as any nbgrader kernel can be made to report.
-``python -m autograder nbgrader-grade`` then writes the batch grader's scores
-into the gradebook: the honest student keeps full marks, the forger gets the
-batch grader's score, and formgrader's numbers, the export and the feedback
-follow. The same run shows that autograde no longer warns of changed checksums,
+hidden cells' function in the kernel) are autograded by nbgrader: the hidden
+cells' outputs come from the batch grader, run in nbgrader's process after the
+kernel, so the forgery gains nothing even there (it got full marks when the
+kernel graded its own hidden cells). ``python -m autograder nbgrader-grade``
+then writes the batch grader's scores into the gradebook: the honest student
+keeps full marks, the forger gets the batch grader's score, and formgrader's
+numbers, the export and the feedback follow. The same run shows that autograde no longer warns of changed checksums,
 that the figures reach the autograded notebooks and the feedback, and that the
 feedback's tables are drawn with borders.
 """
@@ -71,11 +72,13 @@ def test_gradebook_holds_the_batch_graders_scores_not_the_kernels():
                                 f"--CourseDirectory.notebook_id={AUTOGRADED}"], course)
     logs = process.stdout + process.stderr
 
-    # nbgrader's own run: no false tampering alarm, and the kernel's word decides.
+    # nbgrader's own run: no false tampering alarm, no TCP warning (the kernels use Unix
+    # sockets), and the kernel's word decides nothing.
     assert "checksum" not in logs, "autograde warns of changed checksums on untouched cells"
+    assert "without encryption" not in logs, "a kernel ran over TCP"
     before = _code_scores(course, ("honest", "forger"))
     score, top = before["forger", FORGED]
-    assert score == top > 0, "the forgery should fool nbgrader's kernel-side grading"
+    assert score == 0 < top, "the forged hidden-check function passed nbgrader autograde"
 
     # Figures: the data histogram and EM's evolution; soft against hard; the likelihood pictures.
     assert _images(course, "honest", "em_gmm") >= 2

@@ -82,7 +82,9 @@ class ConfinedKernelManager(AsyncKernelManager):
         return command + list(extra_arguments or [])
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
-        kw.pop("env", None)  # the launcher builds the kernel's environment itself
+        # Only what the launcher needs: the kernel could read the environment it was started
+        # with in /proc/self/environ, whatever the launcher later removes from os.environ.
+        kw["env"] = launch_environment()
         await super()._async_launch_kernel(kernel_cmd, **kw)
         self._pgid = getattr(self.provisioner, "pgid", None)
 
@@ -97,6 +99,17 @@ class ConfinedKernelManager(AsyncKernelManager):
                 self._scratch = None
 
     cleanup_resources = _async_cleanup_resources
+
+
+#: Variables of nbgrader's process the kernel starts with (the launcher adds its scratch folders).
+LAUNCH_VARIABLES = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "LANG", "LC_ALL", isolation.ENVIRONMENT)
+
+
+def launch_environment() -> dict:
+    """The environment the launcher is started with: nbgrader's markers, the locale, this pid."""
+    env = {name: os.environ[name] for name in LAUNCH_VARIABLES if name in os.environ}
+    env.update({"PATH": "/usr/bin:/bin", "JPY_PARENT_PID": str(os.getpid())})
+    return env
 
 
 def kill_group(pgid: int | None) -> None:
