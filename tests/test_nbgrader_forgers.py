@@ -10,7 +10,8 @@ attack code, run by the kernel ``nbgrader autograde`` starts:
   half second (it outlived autograde and rewrote the trusted scores);
 - ``forger_reader`` reads a solution in ``source/`` and a classmate's notebook, prints them
   and writes a copy into the course; it also prints its environment (the instructor's token
-  must not be there).
+  must not be there), and hands in a ``matplotlib.py`` that writes into the course when
+  imported (the kernel's launcher imports matplotlib before it is confined).
 
 After ``generate_assignment``, ``autograde``, ``nbgrader-grade`` and ``generate_feedback``
 each forger holds 0, the honest student (``fair``) full marks; nothing of the course outside the
@@ -106,6 +107,9 @@ def _submit(course: Path, student: str, attack: str | None) -> None:
     target = course / "submitted" / student / ASSIGNMENT
     target.mkdir(parents=True)
     (target / f"{SLUG}.ipynb").write_text(json.dumps(nb))
+    if student == "forger_reader":  # run by whoever imports matplotlib from the notebook's folder
+        (target / "matplotlib.py").write_text(COURSE_FROM_KERNEL.replace("pathlib.Path.cwd()", "pathlib.Path(__file__).parent")
+                                              + '(COURSE / "leaked-by-import.txt").write_text("ran")\n')
     (target / "timestamp.txt").write_text("2026-01-15 12:00:00.000000 UTC")
 
 
@@ -176,6 +180,7 @@ def test_forged_kernels_end_at_zero_and_leave_nothing_behind(monkeypatch):
         for student in ATTACKS:
             assert scores[student][0] == 0, f"{student} ends at {scores[student]}"
         assert _snapshot(course) == before, "a kernel changed the course outside its scratch folder"
+        assert (course / "autograded" / "forger_reader" / ASSIGNMENT / "matplotlib.py").exists()
         assert not list(course.rglob("leaked-*")), "a kernel wrote into the course"
         reader = (course / "autograded" / "forger_reader" / ASSIGNMENT / f"{SLUG}.ipynb").read_text()
         assert "BEGIN SOLUTION" not in reader and "sigma_hat = np.sqrt" not in reader, \

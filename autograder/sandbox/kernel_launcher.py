@@ -111,7 +111,6 @@ def main(argv=None):
     os.environ.update(env)
     _copy_font_cache(scratch)
     os.chdir(notebook_dir)
-    sys.path[:] = [notebook_dir, *args.path, *(p for p in sys.path if p)]
 
     confine = _sibling("confine")
     child = _sibling("child")
@@ -146,7 +145,11 @@ def main(argv=None):
               "layers (Landlock, seccomp, its own uid): the student's code can read and change the course, "
               "the gradebook included.", file=sys.stderr, flush=True)
 
-    _kernel_app().launch_instance(argv=["-f", connection, *args.kernel_args])
+    # Only now, confined, may the student's folder be imported from: a file there named like a
+    # module the launcher imports (matplotlib.py) would otherwise run before the kernel layers.
+    app = _kernel_app()
+    sys.path[:] = [notebook_dir, *args.path, *(p for p in sys.path if p)]
+    app.launch_instance(argv=["-f", connection, *args.kernel_args])
 
 
 def _kernel_app():
