@@ -110,7 +110,7 @@ def main(argv=None):
     os.environ.clear()
     os.environ.update(env)
     _copy_font_cache(scratch)
-    os.chdir(notebook_dir)
+    os.chdir(scratch)  # matplotlib reads a matplotlibrc in the working folder when imported
 
     confine = _sibling("confine")
     child = _sibling("child")
@@ -145,9 +145,10 @@ def main(argv=None):
               "layers (Landlock, seccomp, its own uid): the student's code can read and change the course, "
               "the gradebook included.", file=sys.stderr, flush=True)
 
-    # Only now, confined, may the student's folder be imported from: a file there named like a
-    # module the launcher imports (matplotlib.py) would otherwise run before the kernel layers.
+    # Only now, confined, may the student's folder be read: a file there named like a module the
+    # launcher imports (matplotlib.py), or a matplotlibrc, would otherwise act before the kernel layers.
     app = _kernel_app()
+    os.chdir(notebook_dir)
     sys.path[:] = [notebook_dir, *args.path, *(p for p in sys.path if p)]
     app.launch_instance(argv=["-f", connection, *args.kernel_args])
 
