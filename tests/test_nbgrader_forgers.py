@@ -108,8 +108,8 @@ def _submit(course: Path, student: str, attack: str | None) -> None:
     target.mkdir(parents=True)
     (target / f"{SLUG}.ipynb").write_text(json.dumps(nb))
     if student == "forger_reader":  # run by whoever imports matplotlib from the notebook's folder
-        (target / "matplotlib.py").write_text(COURSE_FROM_KERNEL.replace("pathlib.Path.cwd()", "pathlib.Path(__file__).parent")
-                                              + '(COURSE / "leaked-by-import.txt").write_text("ran")\n')
+        course_from_module = COURSE_FROM_KERNEL.replace("pathlib.Path.cwd()", "pathlib.Path(__file__).parent")
+        (target / "matplotlib.py").write_text(course_from_module + '(COURSE / "leaked-by-import.txt").write_text("ran")\n')
     (target / "timestamp.txt").write_text("2026-01-15 12:00:00.000000 UTC")
 
 
