@@ -22,31 +22,44 @@ c.CourseDirectory.root = str(ROOT)
 c.CourseDirectory.course_id = "mle-em"
 c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
 
-# The hidden test cells are one-line calls: ``from mle_em_hidden import hidden_check``.
-# The kernel inherits this environment; only the hook's folder goes on its path
-# (not the repository, which holds the reference solutions).
-_hook = str(ROOT / "autograder" / "kernel_path")
-if _hook not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in [_hook, os.environ.get("PYTHONPATH", "")] if p)
-os.environ["MLE_EM_COURSE_ROOT"] = str(ROOT)
 # Agg for the grading processes; each notebook's first demo cell switches its
 # kernel to ``%matplotlib inline``, so figures reach the autograded notebook,
 # formgrader and the feedback.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-# Two preprocessors of nbgrader's own process (autograder/routes/nbgrader_preprocessors.py;
-# nbgrader's process only: the kernel's path stays the hook's folder):
-# no false "checksum has changed" warning per hidden cell, and bordered tables in feedback.
+# Preprocessors of nbgrader's own process (autograder/routes/nbgrader_preprocessors.py), never
+# of a kernel; docs/nbgrader-route.md says what each guarantees:
+# - ConfinedExecute: every notebook kernel starts confined (Landlock, its own uid, seccomp,
+#   limits, a minimal environment, Unix sockets in its scratch folder; its process group dies
+#   with it). It refuses to start where those layers do not hold, unless
+#   AUTOGRADER_ISOLATION=audit-hook-only. The kernel imports one file of the course: the hidden
+#   cells' one-line hook (autograder/kernel_path/), never the repository with the solutions.
+# - RecordManualScores / CheckManualScores: a score a person gives that changes while a kernel
+#   runs is put back and listed (gradebook.db.manual-scores.json; nbgrader-grade reports it).
+# - GradeHiddenCells: the hidden cells' outputs (their scores) come from the batch grader.
+# - OverwriteCellsQuietly, FeedbackTableStyle: no false "checksum has changed" warning per hidden
+#   cell, and bordered tables in feedback.
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds,  # noqa: E402
-                                    GetGrades, OverwriteKernelspec)
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,  # noqa: E402
+                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
+                                    OverwriteKernelspec, SaveAutoGrades)
+from nbgrader.validator import Validator  # noqa: E402
 
-from autograder.routes.nbgrader_preprocessors import FeedbackTableStyle, OverwriteCellsQuietly  # noqa: E402
+from autograder.routes.nbgrader_kernel import ConfinedExecute  # noqa: E402
+from autograder.routes.nbgrader_preprocessors import (CheckManualScores, FeedbackTableStyle,  # noqa: E402
+                                                      GradeHiddenCells, OverwriteCellsQuietly,
+                                                      RecordManualScores)
 
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec,
-                                      OverwriteCellsQuietly, CheckCellMetadata]
+                                      OverwriteCellsQuietly, CheckCellMetadata, RecordManualScores]
+c.Autograde.autograde_preprocessors = [ConfinedExecute, CheckManualScores, IgnorePattern,
+                                       ClearMetadataPreprocessor, LimitOutput, GradeHiddenCells,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# nbgrader validate: Validator's list of preprocessors is not configurable, so its default is set
+# here (the same as nbgrader's, with the confined Execute).
+Validator.class_traits()["preprocessors"].default_value = [CheckCellMetadata, ClearOutput, ConfinedExecute]
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, FeedbackTableStyle]
 
 # nbgrader scores a test cell 0 if it writes anything to stderr. A NumPy or
@@ -54,8 +67,9 @@ c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, Feedba
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning:"
 
-# Every hidden cell of a notebook shares one grading run; the first one waits for it.
-c.Execute.timeout = 900
+# Five minutes per cell (the kernel's own CPU limit is an hour). No score waits on a cell any more:
+# the hidden cells are graded outside the kernel, so a cell that overruns costs only its own output.
+c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
 
 # source/mle_em/ holds the notebooks and lesson_support.py (plots, no answers).

@@ -67,7 +67,7 @@ def otter(scratch: Path, files, students: list[str]) -> Timed:
 
 
 def own_nbgrader(scratch: Path, files, students: list[str]) -> Timed:
-    """``nbgrader autograde`` of this project's notebooks (its hidden cells call this grader)."""
+    """``nbgrader autograde`` of this project's notebooks (their hidden cells are graded by this grader)."""
     from autograder.generation import notebooks, release
 
     course = scratch / "own-course"
@@ -80,6 +80,7 @@ def own_nbgrader(scratch: Path, files, students: list[str]) -> Timed:
                "--force", f"--CourseDirectory.root={course}",
                f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}"]
     load = _load()
-    # From the repository root, so that its nbgrader_config.py (the hidden cells' import path) applies.
+    # From the repository root, so that its nbgrader_config.py (confined kernels, hidden cells graded by
+    # this grader in nbgrader's process) applies.
     wall, _ = run_timed(command, cwd=ROOT, env=bench_env())
     return Timed(wall, len(students), {}, load)

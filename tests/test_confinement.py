@@ -434,12 +434,61 @@ def test_threads_still_work_under_the_filter(zygote, tmp_path):
 
 def test_seccomp_program_checks_the_architecture():
     for arch in confine_module.SYSCALLS:
-        program = confine_module.seccomp_program(1234, arch)
-        assert program[1][3] == confine_module.AUDIT_ARCH[arch]
-        assert program[2][3] == confine_module.RET_KILL_PROCESS
-        assert len(program) < 255  # every jump offset fits in a byte
+        for kernel in (False, True):
+            program = confine_module.seccomp_program(1234, arch, unix_sockets=kernel)
+            assert program[1][3] == confine_module.AUDIT_ARCH[arch]
+            assert program[2][3] == confine_module.RET_KILL_PROCESS
+            assert len(program) < 255  # every jump offset fits in a byte
     with pytest.raises(confine_module.ConfinementError):
         confine_module.seccomp_program(1234, "mips")
+
+
+def _confined_sockets(tmp_path: Path, kernel: bool) -> dict:
+    """In a forked child confined as a batch child or a notebook kernel: which sockets can it make?"""
+    import json
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir(mode=0o700, parents=True)
+    rules = confine_module.landlock_rules([sysconfig.get_paths()["stdlib"]], [])
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(reader)
+        found = {}
+        try:
+            confine_module.confine(str(scratch), rules, [str(scratch)], kernel=kernel)
+
+            def unix_in(folder):
+                with socket.socket(socket.AF_UNIX) as unix:
+                    unix.bind(os.path.join(folder, "s"))
+
+            for name, action in {"unix in scratch": lambda: unix_in(str(scratch)),
+                                 "unix elsewhere": lambda: unix_in(str(tmp_path)),
+                                 "pair": lambda: [s.close() for s in socket.socketpair()],
+                                 "tcp": lambda: socket.socket(socket.AF_INET).close(),
+                                 "udp": lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close(),
+                                 "process": lambda: os.waitpid(os.fork() or os._exit(0), 0)}.items():
+                try:
+                    action()
+                    found[name] = "allowed"
+                except OSError as exc:
+                    found[name] = type(exc).__name__
+        finally:
+            os.write(writer, json.dumps(found).encode())
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader) as stream:
+        found = json.loads(stream.read() or "{}")
+    os.waitpid(pid, 0)
+    return found
+
+
+def test_a_notebook_kernel_may_make_unix_sockets_in_its_scratch_only(tmp_path):
+    kernel = _confined_sockets(tmp_path / "kernel", kernel=True)
+    assert kernel == {"unix in scratch": "allowed", "unix elsewhere": "PermissionError", "pair": "allowed",
+                      "tcp": "PermissionError", "udp": "PermissionError", "process": "PermissionError"}
+    batch = _confined_sockets(tmp_path / "batch", kernel=False)
+    assert set(batch.values()) == {"PermissionError"}, batch
 
 
 def test_the_probe_holds_as_a_plain_user():
@@ -545,17 +594,24 @@ def test_gradescope_refuses_without_the_kernel_layers(monkeypatch, tmp_path):
 
 
 def test_nbgrader_cells_refuse_without_the_kernel_layers(monkeypatch, tmp_path):
-    import importlib.util
-
     from autograder.routes import nbgrader_cells
 
     monkeypatch.setattr(isolation, "_PROBED", MISSING)
     monkeypatch.delenv(isolation.ENVIRONMENT, raising=False)
     graded = nbgrader_cells.grade_notebook(tmp_path / f"{SLUG}.ipynb", SLUG)
     assert graded["status"] == "refused" and "refuses to run student code" in graded["message"]
-    spec = importlib.util.spec_from_file_location("hidden", ROOT / "autograder" / "kernel_path" / "mle_em_hidden.py")
-    hidden = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hidden)
-    monkeypatch.setattr(hidden, "_grade", lambda slug: graded)
-    with pytest.raises(hidden.HiddenCheckFailed, match="refused"):
-        hidden.hidden_check(SLUG, "any")
+    (output,) = nbgrader_cells.refused_outputs(graded)
+    assert output["output_type"] == "error" and "refused" in output["traceback"][0]
+
+
+def test_nbgrader_kernels_refuse_to_start_without_the_kernel_layers(monkeypatch, tmp_path):
+    import asyncio
+
+    from autograder.routes.nbgrader_kernel import ConfinedKernelManager, KernelRefused
+
+    monkeypatch.setattr(isolation, "_PROBED", MISSING)
+    monkeypatch.delenv(isolation.ENVIRONMENT, raising=False)
+    manager = ConfinedKernelManager(kernel_name="python3")
+    with pytest.raises(KernelRefused, match="AUTOGRADER_ISOLATION=audit-hook-only"):
+        asyncio.run(manager.start_kernel(cwd=str(tmp_path)))
+    assert not manager.has_kernel

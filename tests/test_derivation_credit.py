@@ -127,21 +127,26 @@ def test_a_value_close_to_the_right_one_is_printed_with_the_digits_that_differ()
     assert got != want and len(got) > 7, hint
 
 
-def test_the_notebooks_hidden_cell_shows_the_kept_share_and_the_steps_as_latex(monkeypatch):
-    import IPython.display
-    import pytest
+def test_the_notebooks_hidden_cell_shows_the_kept_share_and_the_steps_as_latex():
+    from nbgrader.utils import determine_grade
+    from nbformat import from_dict, v4
 
-    from autograder.kernel_path import mle_em_hidden
+    from autograder.routes.nbgrader_cells import hidden_cell_outputs
 
-    shown = []
-    monkeypatch.setattr(IPython.display, "display", lambda *objects: shown.extend(objects))
     result = {"name": "links", "title": "Each step follows", "status": "failed", "points": 0.66,
               "max_points": 2.0, "message": "step 3 is not equal to step 2",
               "math": [["step 2", "<mi>a</mi>", "\\frac{a}{2}"], ["step 3", "<mi>b</mi>", ""]]}
-    monkeypatch.setattr(mle_em_hidden, "_grade", lambda slug: {"status": "graded", "checks": {"links": result}})
-    with pytest.raises(mle_em_hidden.HiddenCheckFailed, match=r"2 points, 0.66 kept"):
-        mle_em_hidden.hidden_check("derivations", "links")
-    assert [m.data for m in shown] == ["\\text{step 2:}\\quad \\frac{a}{2}"]
+    outputs = hidden_cell_outputs(result, "links")
+    assert "2 points, 0.66 kept" in outputs[0]["text"] and "step 3 is not equal" in outputs[0]["text"]
+    assert [o["data"]["text/latex"] for o in outputs if o["output_type"] == "display_data"] == [
+        "$\\displaystyle \\text{step 2:}\\quad \\frac{a}{2}$"]
+    cell = v4.new_code_cell("", metadata={"nbgrader": {"grade": True, "points": 2, "grade_id": "hidden_links"}})
+    cell.outputs = [from_dict(o) for o in outputs]
+    assert determine_grade(cell) == (0.66, 2.0), "nbgrader keeps the share the chain earned"
+    cell.outputs = [from_dict(o) for o in hidden_cell_outputs(dict(result, points=0), "links")]
+    assert determine_grade(cell) == (0, 2.0)
+    cell.outputs = [from_dict(o) for o in hidden_cell_outputs(dict(result, status="passed", points=2), "links")]
+    assert determine_grade(cell) == (2.0, 2.0)
 
 
 def test_the_simplify_benchmark_runs_on_the_reference():

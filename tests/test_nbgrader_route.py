@@ -1,12 +1,13 @@
 """The trusted nbgrader route, end to end in a scratch course, and what nbgrader's own run shows.
 
 An honest student and a forger (stub answers plus a cell that replaces the
-hidden cells' function in the kernel) are autograded by nbgrader: the forger
-gets full marks there, as any nbgrader kernel can be made to report.
-``python -m autograder nbgrader-grade`` then writes the batch grader's scores
-into the gradebook: the honest student keeps full marks, the forger gets the
-batch grader's score, and formgrader's numbers, the export and the feedback
-follow. The same run shows that autograde no longer warns of changed checksums,
+hidden cells' function in the kernel) are autograded by nbgrader: the hidden
+cells' outputs come from the batch grader, run in nbgrader's process after the
+kernel, so the forgery gains nothing even there (it got full marks when the
+kernel graded its own hidden cells). ``python -m autograder nbgrader-grade``
+then writes the batch grader's scores into the gradebook: the honest student
+keeps full marks, the forger gets the batch grader's score, and formgrader's
+numbers, the export and the feedback follow. The same run shows that autograde no longer warns of changed checksums,
 that the figures reach the autograded notebooks and the feedback, and that the
 feedback's tables are drawn with borders.
 """
@@ -71,11 +72,13 @@ def test_gradebook_holds_the_batch_graders_scores_not_the_kernels():
                                 f"--CourseDirectory.notebook_id={AUTOGRADED}"], course)
     logs = process.stdout + process.stderr
 
-    # nbgrader's own run: no false tampering alarm, and the kernel's word decides.
+    # nbgrader's own run: no false tampering alarm, no TCP warning (the kernels use Unix
+    # sockets), and the kernel's word decides nothing.
     assert "checksum" not in logs, "autograde warns of changed checksums on untouched cells"
+    assert "without encryption" not in logs, "a kernel ran over TCP"
     before = _code_scores(course, ("honest", "forger"))
     score, top = before["forger", FORGED]
-    assert score == top > 0, "the forgery should fool nbgrader's kernel-side grading"
+    assert score == 0 < top, "the forged hidden-check function passed nbgrader autograde"
 
     # Figures: the data histogram and EM's evolution; soft against hard; the likelihood pictures.
     assert _images(course, "honest", "em_gmm") >= 2
@@ -173,3 +176,53 @@ def test_write_gradebook_refuses_a_gradebook_older_than_the_checks(tmp_path):
         write_gradebook(url, "another", [_record("ana", {"a": (2.0, 2.0)})])
     with Gradebook(url) as gb:
         assert gb.students == [], "nothing is written when the gradebook and the checks disagree"
+
+
+def test_scores_no_person_gave_are_put_back_and_listed(tmp_path):
+    """The ledger: a score changed while a kernel ran is put back; one above its maximum is dropped."""
+    from nbgrader.api import Gradebook
+
+    from autograder.routes import nbgrader_ledger
+    from autograder.routes.nbgrader_route import rejection_table, write_gradebook
+
+    url = _gradebook(tmp_path, {"a": 2.0, "b": 1.0})
+    with Gradebook(url) as gb:
+        gb.add_student("ana")
+        gb.add_submission(ASSIGNMENT, "ana")
+        gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 2.5  # a grader's
+        gb.db.commit()
+    nbgrader_ledger.record_before(url, ASSIGNMENT, "gaussian_mle", "ana")  # the kernel is about to run
+    with Gradebook(url) as gb:  # what the kernel's code wrote into the gradebook
+        gb.find_grade("hidden_a", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 2.0
+        gb.find_grade("hidden_b", "gaussian_mle", ASSIGNMENT, "ana").extra_credit = 5.0
+        gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 3.0
+        gb.db.commit()
+    put_back = nbgrader_ledger.check_after(url, ASSIGNMENT, "gaussian_mle", "ana")
+    assert sorted(e["cell"] for e in put_back) == ["hidden_a", "hidden_b", "written"]
+    with Gradebook(url) as gb:
+        assert gb.find_grade("hidden_a", "gaussian_mle", ASSIGNMENT, "ana").manual_score is None
+        assert gb.find_grade("hidden_b", "gaussian_mle", ASSIGNMENT, "ana").extra_credit is None
+        assert gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score == 2.5
+        # Later: the forged value comes back, and a score above the cell's maximum appears.
+        gb.find_grade("hidden_a", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 2.0
+        gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 99.0
+        gb.db.commit()
+
+    rejected = []
+    write_gradebook(url, ASSIGNMENT, [_record("ana", {"a": (0.0, 2.0), "b": (0.0, 1.0)})], rejected)
+    with Gradebook(url) as gb:
+        assert gb.find_submission_notebook("gaussian_mle", ASSIGNMENT, "ana").score == 0
+        assert gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score is None
+    assert {(e["cell"], e["why"].split(",")[0]) for e in rejected} == {
+        ("hidden_a", "changed while the notebook's kernel ran"), ("hidden_b", "changed while the notebook's kernel ran"),
+        ("written", "changed while the notebook's kernel ran"), ("written", "outside 0 to the cell's maximum")}
+    table = rejection_table(rejected)
+    assert table.startswith("REJECTED: 4 score(s)") and "| ana | gaussian_mle | written | 99 | none |" in table
+
+    # A score an instructor gives between runs (formgrader) is kept, and no longer rejected.
+    with Gradebook(url) as gb:
+        gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score = 1.5
+        gb.db.commit()
+    write_gradebook(url, ASSIGNMENT, [_record("ana", {"a": (0.0, 2.0), "b": (0.0, 1.0)})], [])
+    with Gradebook(url) as gb:
+        assert gb.find_grade("written", "gaussian_mle", ASSIGNMENT, "ana").manual_score == 1.5

@@ -1,7 +1,15 @@
-"""Two nbgrader preprocessors the course config (``nbgrader_config.py``) installs.
+"""The nbgrader preprocessors the course config (``nbgrader_config.py``) installs.
 
 They run in nbgrader's own process (autograde, generate_feedback), never in a
-kernel, and hold no check.
+kernel (see ``docs/nbgrader-route.md``).
+
+- ``RecordManualScores`` (sanitize, before the kernel runs) and ``CheckManualScores``
+  (right after ``Execute``): a score a person gives (``manual_score``, ``extra_credit``)
+  that changed while the notebook's kernel ran is put back and listed in the ledger
+  (``nbgrader_ledger.py``).
+- ``GradeHiddenCells`` (after ``Execute``, before ``SaveAutoGrades``): grades the notebook
+  with the batch grader and writes each hidden test cell's outputs from its check's result,
+  so nbgrader's own ``SaveAutoGrades`` stores the grader's scores, not the kernel's.
 
 - ``OverwriteCellsQuietly``: the gradebook keeps each hidden test cell as in
   source/ (hidden region in) and students get it without that region, so
@@ -17,12 +25,18 @@ kernel, and hold no check.
 
 from __future__ import annotations
 
+import atexit
+import threading
+from pathlib import Path
+
 import nbformat
 from nbconvert.preprocessors import Preprocessor
 from nbgrader import utils
 from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, OverwriteCells
 from traitlets import Bool
+
+from . import nbgrader_ledger
 
 TABLE_CSS = """
 .rendered_html table { border-collapse: collapse; margin: 0.6em 0; }
@@ -59,4 +73,80 @@ class FeedbackTableStyle(Preprocessor):
 
     def preprocess(self, nb, resources):
         resources.setdefault("inlining", {}).setdefault("css", []).append(TABLE_CSS)
+        return nb, resources
+
+
+class RecordManualScores(Preprocessor):
+    """Sanitize phase: remember the scores a person gave this notebook before its kernel runs."""
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        nbgrader_ledger.record_before(info["db_url"], info["assignment"], info["notebook"], info["student"])
+        return nb, resources
+
+
+class CheckManualScores(Preprocessor):
+    """After ``Execute``: put back every score a person gives that changed while the kernel ran."""
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        for entry in nbgrader_ledger.check_after(info["db_url"], info["assignment"], info["notebook"],
+                                                 info["student"]):
+            self.log.error("%s/%s/%s: a score changed to %s while the notebook's kernel ran; put back to %s "
+                           "(`python -m autograder nbgrader-grade` lists it).", entry["student"],
+                           entry["notebook"], entry["cell"], entry["found"], entry["kept"])
+        return nb, resources
+
+
+_KEEPER = None
+_KEEPER_LOCK = threading.Lock()
+
+
+def _keeper():
+    """One warm sandbox for every notebook nbgrader grades in this process; closed when it exits."""
+    global _KEEPER
+    with _KEEPER_LOCK:
+        if _KEEPER is None:
+            from ..core.student import ZygoteKeeper
+
+            _KEEPER = ZygoteKeeper()
+            atexit.register(_KEEPER.close)
+        return _KEEPER
+
+
+class GradeHiddenCells(Preprocessor):
+    """After ``Execute``: the hidden test cells' outputs come from the batch grader, never the kernel."""
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from ..generation.notebooks import HIDDEN_GRADE_PREFIX
+        from . import nbgrader_cells
+
+        hidden = [cell for cell in nb.cells
+                  if cell.cell_type == "code"
+                  and str(cell.metadata.get("nbgrader", {}).get("grade_id", "")).startswith(HIDDEN_GRADE_PREFIX)]
+        if not hidden:
+            return nb, resources
+        slug = resources["nbgrader"]["notebook"]
+        notebook = Path(resources["metadata"]["path"]) / f"{slug}.ipynb"
+        try:
+            graded = nbgrader_cells.grade_notebook(notebook, slug, _keeper())
+        except Exception:  # a grader fault: every hidden cell fails, the instructor sees why
+            self.log.exception("The grader could not grade %s", notebook)
+            graded = {"status": "refused", "message": "The grader could not run the hidden checks (this is not "
+                                                      "your mistake; your teaching staff will look at it)."}
+        if graded.get("status") == "refused":
+            self.log.error("Hidden checks of %s not run: %s", notebook, graded.get("message", ""))
+        for cell in hidden:
+            name = cell.metadata["nbgrader"]["grade_id"][len(HIDDEN_GRADE_PREFIX):]
+            if graded.get("status") == "refused":
+                outputs = nbgrader_cells.refused_outputs(graded)
+            else:
+                outputs = nbgrader_cells.hidden_cell_outputs(graded["checks"].get(name), name)
+            cell.outputs = [nbformat.from_dict(output) for output in outputs]
         return nb, resources

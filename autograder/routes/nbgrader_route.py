@@ -13,6 +13,11 @@ show them. Run it after ``nbgrader autograde`` (which would overwrite them
 again): a submission autograde has not seen yet is added to the gradebook here.
 Written answers keep their manual grades; a hidden cell a grader scored by hand
 keeps that score and is listed.
+
+It writes only what it computed or a person gave: a score given by hand that changed
+while a notebook's kernel ran (the ledger of ``nbgrader_ledger.py``) stays put back, and a
+score above its cell's maximum (or below 0) is dropped; everything rejected is printed in
+one table at the end (``docs/nbgrader-route.md``).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch
+from . import batch, nbgrader_ledger
 from ..generation.notebooks import HIDDEN_GRADE_PREFIX, hidden_grade_id
 from ..sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, require
 from ..core.record import StudentRecord
@@ -72,11 +77,14 @@ def find_submitted(course: Path, assignment: str, slugs: list[str],
     return Cohort(found, notes)
 
 
-def write_gradebook(db_url: str, assignment: str, records: list[StudentRecord]) -> list[str]:
+def write_gradebook(db_url: str, assignment: str, records: list[StudentRecord],
+                    rejected: list[dict] | None = None) -> list[str]:
     """Set each hidden cell's autograded score to its check's points; returns notes for the instructor.
 
     Refuses (``GradebookError``) before writing anything when the gradebook's hidden
     cells and the grader's checks differ: the release is then older than the checks.
+    Scores nobody may have given (``reject_forged_scores``) are dropped first and added
+    to ``rejected``.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -90,6 +98,9 @@ def write_gradebook(db_url: str, assignment: str, records: list[StudentRecord]) 
                                  f"`nbgrader generate_assignment {assignment}` first.") from None
         cells = {nb.name: {c.name: c for c in nb.grade_cells} for nb in source.notebooks}
         _check_cells_match(cells, records)
+        found = reject_forged_scores(gb, db_url, assignment, [r.student for r in records])
+        if rejected is not None:
+            rejected.extend(found)
         for record in records:
             student = record.student
             gb.update_or_create_student(student)
@@ -115,6 +126,61 @@ def write_gradebook(db_url: str, assignment: str, records: list[StudentRecord]) 
                             grade.auto_score, grade.needs_manual_grade = 0.0, grade.manual_score is not None
             gb.db.commit()
     return notes
+
+
+def reject_forged_scores(gb, db_url: str, assignment: str, students: list[str]) -> list[dict]:
+    """Drop the scores of ``students`` that no person gave; returns them (uncommitted changes on ``gb``).
+
+    - a score given by hand that the ledger saw change while a kernel ran, and that holds
+      the changed value again, is put back (``nbgrader_ledger.check_after`` did it once);
+    - a score given by hand above its cell's maximum, or below 0, is dropped.
+    """
+    from nbgrader.api import MissingEntry
+
+    rejected = []
+    wanted = set(students)
+    for entry in nbgrader_ledger.rejected(db_url, assignment, wanted):
+        try:
+            grade = gb.find_grade(entry["cell"], entry["notebook"], assignment, entry["student"])
+        except MissingEntry:
+            continue
+        if [grade.manual_score, grade.extra_credit] == entry["found"] != entry["kept"]:
+            grade.manual_score, grade.extra_credit = entry["kept"]
+        rejected.append(dict(entry))
+    for student in students:
+        try:
+            submission = gb.find_submission(assignment, student)
+        except MissingEntry:
+            continue
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                top = float(grade.max_score)
+                if grade.manual_score is not None and not 0 <= grade.manual_score <= top:
+                    rejected.append({"student": student, "assignment": assignment, "notebook": notebook.name,
+                                     "cell": grade.name, "found": [grade.manual_score, grade.extra_credit],
+                                     "kept": [None, grade.extra_credit],
+                                     "why": f"outside 0 to the cell's maximum, {top:g}"})
+                    grade.manual_score = None
+                    grade.needs_manual_grade = grade.auto_score is None
+    return rejected
+
+
+def rejection_table(rejected: list[dict]) -> str:
+    """One short table of every score rejected, for the end of the command's output."""
+    if not rejected:
+        return ""
+
+    def shown(pair):
+        manual, extra = (list(pair) + [None, None])[:2]
+        text = "none" if manual is None else f"{manual:g}"
+        return text + (f" (+{extra:g} extra)" if extra else "")
+
+    lines = [f"REJECTED: {len(rejected)} score(s) no person gave; the gradebook does not hold them:",
+             "| student | notebook | cell | found | now | why |", "| --- | --- | --- | --- | --- | --- |"]
+    for entry in rejected:
+        lines.append(f"| {entry['student']} | {entry['notebook']} | {entry['cell']} | {shown(entry['found'])} "
+                     f"| {shown(entry['kept'])} | {entry['why']} |")
+    return "\n".join(lines)
 
 
 def _alembic_on_path() -> None:
@@ -166,8 +232,9 @@ def run(args) -> int:
         return 2
     out.mkdir(parents=True, exist_ok=True)
     status, records = batch.grade_cohort(cohort, args, options, out)
+    rejected: list[dict] = []
     try:
-        notes = write_gradebook(db_url, args.assignment, records)
+        notes = write_gradebook(db_url, args.assignment, records, rejected)
     except GradebookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -175,4 +242,7 @@ def run(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     print(f"Gradebook {db_url}: the hidden cells of {len(records)} student(s) now hold the batch "
           f"grader's scores (formgrader and `nbgrader export` show them).")
+    if rejected:
+        sys.stderr.flush()
+        print(rejection_table(rejected), flush=True)
     return status

@@ -70,6 +70,9 @@ READ_ONLY = FS_READ_FILE | FS_READ_DIR
 #: FIFOs, sockets or devices (the grading process reads files back from there).
 SCRATCH = (FS_READ_FILE | FS_READ_DIR | FS_WRITE_FILE | FS_REMOVE_FILE | FS_REMOVE_DIR
            | FS_MAKE_REG | FS_MAKE_DIR | FS_REFER | FS_TRUNCATE)
+#: A notebook kernel's scratch folder also holds its Unix sockets (the IPC transport of
+#: Jupyter's messaging): the kernel binds them there, nowhere else.
+KERNEL_SCRATCH = SCRATCH | FS_MAKE_SOCK
 #: Files that are safe to write: writes vanish.
 WRITE_SINKS = ("/dev/null",)
 
@@ -176,8 +179,11 @@ def system_library_roots():
     return [p for p in candidates if os.path.exists(p)]
 
 
-def apply_landlock(abi, rules, scratch):
-    """Restrict this thread (and what it later starts) to ``rules`` plus the scratch folder."""
+def apply_landlock(abi, rules, scratch, scratch_rights=SCRATCH):
+    """Restrict this thread (and what it later starts) to ``rules`` plus the scratch folder.
+
+    ``scratch_rights``: what may be done beneath the scratch folder (``KERNEL_SCRATCH`` for
+    a notebook kernel, which binds its sockets there)."""
     if abi <= 0:
         raise ConfinementError(errno.ENOSYS, "Landlock is not available")
     create, add_rule, restrict = SYS_LANDLOCK[_arch()]
@@ -189,7 +195,7 @@ def apply_landlock(abi, rules, scratch):
     ruleset = _check(libc.syscall(ctypes.c_long(create), ctypes.byref(attr), ctypes.c_size_t(size),
                                   ctypes.c_long(0)), "landlock_create_ruleset")
     try:
-        own = [(f"/proc/{os.getpid()}", READ_ONLY), (scratch, SCRATCH)]
+        own = [(f"/proc/{os.getpid()}", READ_ONLY), (scratch, scratch_rights)]
         own += [(sink, FS_READ_FILE | FS_WRITE_FILE | FS_TRUNCATE) for sink in WRITE_SINKS]
         for path, rights in list(rules) + own:
             try:
@@ -384,10 +390,18 @@ X32_SYSCALL_BIT = 0x40000000
 RET_KILL_PROCESS, RET_ALLOW, RET_ERRNO = 0x80000000, 0x7FFF0000, 0x00050000
 LD_W_ABS, JEQ_K, JGE_K, AND_K, RET_K = 0x20, 0x15, 0x35, 0x54, 0x06
 NR_OFFSET, ARCH_OFFSET, ARG0_LOW_OFFSET = 0, 4, 16  # struct seccomp_data, little-endian
+AF_UNIX = 1
+#: Refused outright, unless ``unix_sockets``: then allowed for ``AF_UNIX`` only.
+SOCKET_CALLS = ("socket", "socketpair")
 
 
-def seccomp_program(pid, arch=None):
-    """The BPF filter as ``[(code, jt, jf, k)]`` for this architecture and this child's pid."""
+def seccomp_program(pid, arch=None, unix_sockets=False):
+    """The BPF filter as ``[(code, jt, jf, k)]`` for this architecture and this child's pid.
+
+    ``unix_sockets``: a notebook kernel talks to its manager over Unix sockets and its event
+    loop wakes itself through a socket pair, so it may make sockets of the ``AF_UNIX``
+    family (Landlock still confines where a named one can be bound); every other family
+    (TCP, UDP, raw, netlink) stays refused."""
     arch = arch or _arch()
     if arch not in SYSCALLS:
         raise ConfinementError(errno.ENOSYS, f"no seccomp filter for the {arch} architecture")
@@ -398,8 +412,12 @@ def seccomp_program(pid, arch=None):
     if arch == "x86_64":
         program += [(JGE_K, 0, 1, X32_SYSCALL_BIT), (RET_K, 0, 0, RET_ERRNO | errno.ENOSYS)]
     for name in DENIED:
-        if name in numbers:
+        if name in numbers and not (unix_sockets and name in SOCKET_CALLS):
             program += [(JEQ_K, 0, 1, numbers[name]), (RET_K, 0, 0, deny)]
+    if unix_sockets:
+        for name in SOCKET_CALLS:
+            program += [(JEQ_K, 0, 4, numbers[name]), (LD_W_ABS, 0, 0, ARG0_LOW_OFFSET),
+                        (JEQ_K, 0, 1, AF_UNIX), (RET_K, 0, 0, RET_ALLOW), (RET_K, 0, 0, deny)]
     program += [(JEQ_K, 0, 1, numbers["clone3"]), (RET_K, 0, 0, RET_ERRNO | errno.ENOSYS)]
     program += [(JEQ_K, 0, 5, numbers["clone"]), (LD_W_ABS, 0, 0, ARG0_LOW_OFFSET),
                 (AND_K, 0, 0, CLONE_CHECKED), (JEQ_K, 0, 1, CLONE_THREAD), (RET_K, 0, 0, RET_ALLOW),
@@ -415,9 +433,9 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def apply_seccomp(pid):
+def apply_seccomp(pid, unix_sockets=False):
     """Install the filter on this (single-threaded) process; no_new_privs must already be set."""
-    program = seccomp_program(pid)
+    program = seccomp_program(pid, unix_sockets=unix_sockets)
     raw = b"".join(struct.pack("HBBI", *instruction) for instruction in program)
     buffer = ctypes.create_string_buffer(raw, len(raw))
     fprog = _SockFprog(len(program), ctypes.addressof(buffer))
@@ -435,8 +453,11 @@ def single_threaded():
         return False
 
 
-def confine(scratch, rules, owned_paths):
-    """Apply every kernel layer to this child, or raise ConfinementError; returns what was done."""
+def confine(scratch, rules, owned_paths, kernel=False):
+    """Apply every kernel layer to this child, or raise ConfinementError; returns what was done.
+
+    ``kernel``: a notebook kernel (``kernel_launcher.py``), which may also make Unix sockets,
+    and bind them only beneath its scratch folder; a batch child may not."""
     if sys.platform != "linux":
         raise ConfinementError(errno.ENOSYS, "kernel confinement needs Linux")
     if not single_threaded():  # Landlock and seccomp bind the calling thread only
@@ -446,8 +467,8 @@ def confine(scratch, rules, owned_paths):
     done = {"landlock": f"ABI {abi}"}
     try:
         done["privileges"] = drop_privileges(owned_paths)
-        apply_landlock(abi, rules, scratch)
-        apply_seccomp(pid)
+        apply_landlock(abi, rules, scratch, KERNEL_SCRATCH if kernel else SCRATCH)
+        apply_seccomp(pid, unix_sockets=kernel)
     except ConfinementError:
         raise
     except OSError as exc:

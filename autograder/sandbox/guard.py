@@ -236,10 +236,11 @@ WRITE_EVENTS = {
 }
 
 
-def allowed_read_roots():
+def allowed_read_roots(extra_distributions=()):
     """Folders and files student code may read: the stdlib and the importable scientific stack.
 
-    Computed in the zygote after its warm imports. An allow-list, not a
+    Computed in the zygote after its warm imports (and by a notebook kernel's launcher, which
+    adds the kernel's own distributions as ``extra_distributions``). An allow-list, not a
     deny-list: a reference anywhere else on the machine (a second clone, an
     installed copy) is out of reach without naming it.
     """
@@ -262,7 +263,7 @@ def allowed_read_roots():
                     roots.add(os.path.realpath(path))
             roots.update(os.path.realpath(p) for p in glob.glob(os.path.join(site, f"{name}-*.dist-info")))
         roots.update(os.path.realpath(p) for p in glob.glob(os.path.join(site, "*.libs")))
-    roots.update(_offered_distribution_paths())
+    roots.update(_offered_distribution_paths(extra_distributions))
     here = os.path.dirname(os.path.realpath(__file__))
     for sibling in ("child.py", "wire.py", "guard.py", "confine.py"):  # tracebacks read their lines; no secret
         roots.add(os.path.join(here, sibling))
@@ -277,8 +278,8 @@ def allowed_read_roots():
     return sorted(roots), sorted(site_dirs | {os.path.dirname(r) for r in roots}), sorted(site_dirs)
 
 
-def _offered_distribution_paths():
-    """Top-level files and folders of the offered distributions and their dependencies."""
+def _offered_distribution_paths(extra=()):
+    """Top-level files and folders of the offered distributions (and ``extra``) and their dependencies."""
     import re
     from importlib import metadata
 
@@ -288,7 +289,7 @@ def _offered_distribution_paths():
     installed = {}
     for dist in metadata.distributions():
         installed.setdefault(normal(dist.metadata["Name"] or ""), dist)
-    paths, seen, todo = set(), set(), list(OFFERED_DISTRIBUTIONS)
+    paths, seen, todo = set(), set(), list(OFFERED_DISTRIBUTIONS) + list(extra)
     while todo:
         key = normal(todo.pop())
         if key in seen or key not in installed:
