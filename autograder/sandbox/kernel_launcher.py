@@ -45,18 +45,16 @@ HOW_TO_PROCEED = (
     "gradebook included), set AUTOGRADER_ISOLATION=audit-hook-only for nbgrader; every report says so.")
 
 
-def _sibling(name):
-    """A module of this folder, loaded from its file (``python -I`` has no package here)."""
-    import importlib.util
-
-    qualified = f"_sandbox_{name}"
-    if qualified not in sys.modules:
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.py")
-        spec = importlib.util.spec_from_file_location(qualified, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[qualified] = module
-        spec.loader.exec_module(module)
-    return sys.modules[qualified]
+def _child():
+    """``child.py`` of this folder (``python -I`` puts no folder of ours on the path); its own
+    ``_sibling`` loads the other sandbox modules from their files, as in the zygote."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    try:
+        import child
+    finally:
+        sys.path.remove(here)
+    return child
 
 
 def minimal_environment(scratch):
@@ -112,8 +110,8 @@ def main(argv=None):
     _copy_font_cache(scratch)
     os.chdir(scratch)  # matplotlib reads a matplotlibrc in the working folder when imported
 
-    confine = _sibling("confine")
-    child = _sibling("child")
+    child = _child()
+    confine = child._sibling("confine")
     guard = child.guard
     # What the zygote imports before its children are confined, plus ipykernel, imported while
     # nothing but this thread runs: the allow-list names what they import (some of it only
