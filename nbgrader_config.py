@@ -43,11 +43,26 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds,  # noqa: E402
                                     GetGrades, OverwriteKernelspec)
 
+from autograder.routes.nbgrader_feedback_page import TEMPLATE_NAME, TEMPLATES, OfflineFeedbackPage  # noqa: E402
 from autograder.routes.nbgrader_preprocessors import FeedbackTableStyle, OverwriteCellsQuietly  # noqa: E402
+
+from autograder.routes import nbgrader_gradebook  # noqa: E402
+
+# A new submission is built without autoflushing it half-built (three SQLAlchemy warnings each).
+nbgrader_gradebook.install()
 
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec,
                                       OverwriteCellsQuietly, CheckCellMetadata]
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, FeedbackTableStyle]
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, FeedbackTableStyle,
+                                    OfflineFeedbackPage]
+
+# Feedback pages that read offline (docs/notebooks.md): nbgrader's feedback template without the
+# MathJax script (the maths is MathML), found beside nbgrader's own templates.
+import nbgrader as _nbgrader  # noqa: E402
+
+c.HTMLExporter.template_name = TEMPLATE_NAME
+c.HTMLExporter.extra_template_basedirs = [
+    str(TEMPLATES), str(Path(_nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")]
 
 # nbgrader scores a test cell 0 if it writes anything to stderr. A NumPy or
 # Matplotlib warning is not a wrong answer: drop such stderr output first.

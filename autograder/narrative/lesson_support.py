@@ -230,13 +230,28 @@ def public_test(test, *cases):
     ``PublicTestFailed`` (the cell fails, as in nbgrader's Validate), whose
     display is the message alone.
     """
-    for case in cases or [()]:
-        try:
-            test(*case)
-        except Exception as exc:  # noqa: BLE001 (a student's function may raise anything)
-            name = test.__name__ + (f"[{', '.join(map(repr, case))}]" if case else "")
-            raise PublicTestFailed(name, failure_message(exc)) from None
+    figures = _open_figures()
+    try:
+        for case in cases or [()]:
+            try:
+                test(*case)
+            except Exception as exc:  # noqa: BLE001 (a student's function may raise anything)
+                name = test.__name__ + (f"[{', '.join(map(repr, case))}]" if case else "")
+                raise PublicTestFailed(name, failure_message(exc)) from None
+    finally:
+        _close_figures_since(figures)  # a test's figures are not shown: pytest shows none either
     print(f"{test.__name__}: passed")
+
+
+def _open_figures():
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    return set(pyplot.get_fignums()) if pyplot else set()
+
+
+def _close_figures_since(before):
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    for number in set(pyplot.get_fignums()) - before if pyplot else ():
+        pyplot.close(number)
 
 
 # --------------------------------------------------------------------------

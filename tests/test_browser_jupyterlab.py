@@ -1,0 +1,245 @@
+"""The released notebooks in JupyterLab, in headless Chromium, offline (docs/browser-tests.md).
+
+JupyterLab runs on 127.0.0.1 with a token in a scratch copy of the release
+bundle: ``untouched/`` as students get it and ``completed/`` with every answer
+cell filled in. Each notebook is run with Run > Run All Cells; where a cell
+fails (Run All stops there) the run goes on from the next cell, so every cell
+runs. The untouched notebooks may show only the "not implemented" errors; the
+completed ones no error at all. The likelihood explorer is shown once and its
+plot changes when its slider moves; the maths is typeset by JupyterLab's own
+MathJax; no request leaves the machine and the console logs no error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from autograder.core.manifest import exercises
+from autograder.generation import notebooks
+from tests.browser import chromium_path, offline_page, screenshot
+from tests.test_release import released_course
+
+pytestmark = pytest.mark.slow
+
+#: Text of an error output a student who has not started yet is expected to see.
+NOT_IMPLEMENTED = ("is not implemented yet", "NotImplementedError")
+
+
+def _complete(folder: Path) -> None:
+    """Fill every answer cell of the released notebooks in ``folder`` with the reference's."""
+    for ex in exercises():
+        source = json.loads((notebooks.assignment_dir() / f"{ex.slug}.ipynb").read_text())
+        answers = {c["metadata"]["nbgrader"]["grade_id"]: c["source"] for c in source["cells"]
+                   if c["cell_type"] == "code" and c["metadata"].get("nbgrader", {}).get("solution")}
+        path = folder / f"{ex.slug}.ipynb"
+        notebook = json.loads(path.read_text())
+        for cell in notebook["cells"]:
+            grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+            if grade_id in answers:
+                cell["source"] = answers[grade_id]
+        path.write_text(json.dumps(notebook, indent=1))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on 127.0.0.1 with a token, serving untouched/ and completed/ copies of the bundle."""
+    _, bundle = released_course()
+    root = tmp_path_factory.mktemp("lab")
+    for name in ("untouched", "completed"):
+        shutil.copytree(bundle, root / name)
+    _complete(root / "completed")
+    home = tmp_path_factory.mktemp("lab-home")
+    token, port = secrets.token_hex(16), _free_port()
+    env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / "config"),
+           "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "MPLBACKEND": "Agg"}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    log = open(home / "lab.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("JupyterLab did not start:\n" + (home / "lab.log").read_text()[-3000:])
+            time.sleep(0.5)
+    yield {"base": base, "token": token, "root": root, "log": home / "lab.log"}
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+#: The prompts of the code cells, and the kernel's state: what ``_wait_until_done`` polls.
+_STATE = """() => {
+  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+    .map(p => p.textContent.trim());
+  const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
+  return {busy: prompts.filter(p => p.includes('*')).length,
+          status: indicator ? indicator.getAttribute('data-status') : null};
+}"""
+
+#: Each code cell: its index, its tags' effect (a test cell?), its error output's text.
+_ERRORS = """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')].map((cell, index) => {
+  if (!cell.classList.contains('jp-CodeCell')) return null;
+  const errors = [...cell.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+    .map(o => o.textContent);
+  const prompt = cell.querySelector('.jp-InputPrompt').textContent.trim();
+  return {index, errors, prompt};
+}).filter(c => c !== null)"""
+
+
+def _wait_until_done(page, timeout=240):
+    deadline, quiet_since = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        state = page.evaluate(_STATE)
+        if state["busy"] == 0 and state["status"] in (None, "idle"):
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since > 1.5:
+                return
+        else:
+            quiet_since = None
+        time.sleep(0.3)
+    raise AssertionError(f"the notebook was still running after {timeout} s")
+
+
+def _command(page, menu: str, command: str) -> None:
+    page.click(f".lm-MenuBar-itemLabel:text-is('{menu}')")
+    page.click(f".lm-Menu-item[data-command='{command}']")
+
+
+def _run_every_cell(page) -> list[dict]:
+    """Run All Cells; after each failing cell, run from the next one. The code cells as shown."""
+    _command(page, "Run", "notebook:run-all-cells")
+    _wait_until_done(page)
+    for _ in range(60):
+        cells = page.evaluate(_ERRORS)
+        not_run = [c for c in cells if c["prompt"] in ("[ ]:", "")]
+        if not not_run:
+            return cells
+        page.locator(".jp-Notebook .jp-Cell").nth(not_run[0]["index"]).click(position={"x": 2, "y": 2})
+        _command(page, "Run", "notebook:run-all-below")
+        _wait_until_done(page)
+    raise AssertionError("cells still not run after 60 rounds")
+
+
+def _open(page, lab, path: str) -> None:
+    page.goto(f"{lab['base']}/lab/tree/{path}?token={lab['token']}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_function("() => { const i = document.querySelector('.jp-Notebook-ExecutionIndicator');"
+                           " return i && i.getAttribute('data-status') === 'idle'; }", timeout=60_000)
+
+
+def _close(page) -> None:
+    """Close the notebook and shut its kernel down (the next notebook starts a fresh one)."""
+    _command(page, "Kernel", "kernelmenu:shutdown")
+    dialog = page.locator(".jp-Dialog .jp-mod-accept")
+    if dialog.count():
+        dialog.click()
+
+
+@pytest.fixture
+def page(browser, lab, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page, log = offline_page(context)
+    page.set_default_timeout(60_000)
+    yield page, log
+    context.close()
+
+
+def _unexpected(cells, allowed) -> list[str]:
+    found = []
+    for cell in cells:
+        for text in cell["errors"]:
+            if not any(a in text for a in allowed):
+                found.append(f"cell {cell['index'] + 1}: {text[:600]}")
+    return found
+
+
+@pytest.mark.parametrize("slug", [ex.slug for ex in exercises()])
+def test_untouched_notebooks_show_only_not_implemented(slug, page, lab, tmp_path):
+    page, log = page
+    _open(page, lab, f"untouched/{slug}.ipynb")
+    cells = _run_every_cell(page)
+    screenshot(page, tmp_path, f"lab-untouched-{slug}")
+    assert _unexpected(cells, NOT_IMPLEMENTED) == []
+    errors = [text for cell in cells for text in cell["errors"]]
+    assert errors, "an untouched notebook shows no 'not implemented' at all"
+    for text in errors:
+        assert '"cell_type"' not in text, f"a notebook's JSON in a traceback: {text[:300]}"
+        assert len(text.splitlines()) <= 40, f"a traceback of {len(text.splitlines())} lines: {text[:800]}"
+    public = [text for text in errors if text.startswith("FAILED test_")]
+    assert public and all(len(text.strip().splitlines()) == 2 for text in public), public[:3]
+    _close(page)
+    assert log.blocked == [] and log.errors == []
+
+
+@pytest.mark.parametrize("slug", [ex.slug for ex in exercises()])
+def test_completed_notebooks_run_without_error(slug, page, lab, tmp_path):
+    page, log = page
+    _open(page, lab, f"completed/{slug}.ipynb")
+    cells = _run_every_cell(page)
+    screenshot(page, tmp_path, f"lab-completed-{slug}")
+    assert _unexpected(cells, ()) == []
+    if slug in ("derivations", "mse_nll"):  # their Markdown holds TeX; derivations also shows steps as LaTeX
+        assert page.locator("mjx-container").count() > 0, "no maths typeset"
+        assert "$$" not in page.locator(".jp-Notebook").inner_text()
+    _close(page)
+    assert log.blocked == [] and log.errors == []
+
+
+def test_the_explorer_is_shown_once_and_its_plot_follows_the_slider(page, lab, tmp_path):
+    page, log = page
+    _open(page, lab, "completed/gaussian_mle.ipynb")
+    _run_every_cell(page)
+    sliders = page.locator(".jp-OutputArea .widget-slider")
+    assert sliders.count() == 2, f"{sliders.count()} sliders: the explorer is shown {sliders.count() // 2} times"
+    picture = page.locator(".jp-OutputArea .widget-output img").first
+    before = picture.get_attribute("src")
+    handle = sliders.first.locator(".noUi-handle")
+    handle.focus()
+    for _ in range(30):
+        page.keyboard.press("PageUp")
+    page.wait_for_function(
+        "(before) => { const img = document.querySelector('.jp-OutputArea .widget-output img');"
+        " return img && img.getAttribute('src') !== before; }", arg=before, timeout=30_000)
+    screenshot(page, tmp_path, "lab-explorer-moved")
+    _close(page)
+    assert log.blocked == [] and log.errors == []
