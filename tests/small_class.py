@@ -5,7 +5,7 @@ answers), ``wrong`` (one function with the classic n - 1 mistake), ``syntax``
 (the reference, with a syntax error in one answer cell) and ``untouched`` (the
 released notebooks as they are). ``small_class()`` runs ``nbgrader autograde``,
 ``nbgrader generate_feedback`` and ``python -m autograder grade`` once per test
-session and keeps what each printed (tests/test_quiet_nbgrader.py reads it).
+session and keeps what each printed (tests/test_browser_feedback.py reads it).
 """
 
 from __future__ import annotations

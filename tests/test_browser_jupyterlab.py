@@ -3,8 +3,8 @@
 JupyterLab runs on 127.0.0.1 with a token in a scratch copy of the release
 bundle: ``untouched/`` as students get it and ``completed/`` with every answer
 cell filled in. Each notebook is run with Run > Run All Cells; where a cell
-fails (Run All stops there) the run goes on from the next cell, so every cell
-runs. The untouched notebooks may show only the "not implemented" errors; the
+fails, Run All goes on (the untouched copy's cells are tagged ``raises-exception``;
+a cell left unrun is run from there), so every cell runs. The untouched notebooks may show only the "not implemented" errors; the
 completed ones no error at all. The likelihood explorer is shown once and its
 plot changes when its slider moves; the maths is typeset by JupyterLab's own
 MathJax; no request leaves the machine and the console logs no error.
@@ -51,6 +51,17 @@ def _complete(folder: Path) -> None:
         path.write_text(json.dumps(notebook, indent=1))
 
 
+def _run_past_errors(folder: Path) -> None:
+    """Tag every code cell ``raises-exception``: JupyterLab's Run All then goes on past a failing cell
+    (the untouched notebooks fail in every test cell) instead of stopping at the first."""
+    for path in folder.glob("*.ipynb"):
+        notebook = json.loads(path.read_text())
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "code":
+                cell["metadata"].setdefault("tags", []).append("raises-exception")
+        path.write_text(json.dumps(notebook, indent=1))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -65,17 +76,25 @@ def lab(tmp_path_factory):
     for name in ("untouched", "completed"):
         shutil.copytree(bundle, root / name)
     _complete(root / "completed")
+    _run_past_errors(root / "untouched")
     home = tmp_path_factory.mktemp("lab-home")
     token, port = secrets.token_hex(16), _free_port()
     env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / "config"),
            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "MPLBACKEND": "Agg"}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    # No news prompt; a notebook starts its kernel without asking which.
+    for extension, name, value in (("apputils-extension", "notification", '{"fetchNews": "false"}'),
+                                   ("notebook-extension", "tracker", '{"autoStartDefaultKernel": true}')):
+        settings = home / "settings" / "@jupyterlab" / extension
+        settings.mkdir(parents=True, exist_ok=True)
+        (settings / f"{name}.jupyterlab-settings").write_text(value)
     log = open(home / "lab.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        + (["--allow-root"] if os.geteuid() == 0 else []),  # CI runs as root
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -132,11 +151,11 @@ def _wait_until_done(page, timeout=240):
         state = page.evaluate(_STATE)
         if state["busy"] == 0 and state["status"] in (None, "idle"):
             quiet_since = quiet_since or time.monotonic()
-            if time.monotonic() - quiet_since > 1.5:
+            if time.monotonic() - quiet_since > 0.6:
                 return
         else:
             quiet_since = None
-        time.sleep(0.3)
+        time.sleep(0.15)
     raise AssertionError(f"the notebook was still running after {timeout} s")
 
 
@@ -147,13 +166,15 @@ def _command(page, menu: str, command: str) -> None:
 
 def _run_every_cell(page) -> list[dict]:
     """Run All Cells; after each failing cell, run from the next one. The code cells as shown."""
-    _command(page, "Run", "notebook:run-all-cells")
+    _command(page, "Run", "runmenu:run-all")
     _wait_until_done(page)
     for _ in range(60):
         cells = page.evaluate(_ERRORS)
         not_run = [c for c in cells if c["prompt"] in ("[ ]:", "")]
         if not not_run:
             return cells
+        dialogs = page.locator(".jp-Dialog")
+        assert dialogs.count() == 0, f"JupyterLab asks: {dialogs.first.inner_text()[:500]}"
         page.locator(".jp-Notebook .jp-Cell").nth(not_run[0]["index"]).click(position={"x": 2, "y": 2})
         _command(page, "Run", "notebook:run-all-below")
         _wait_until_done(page)
@@ -161,18 +182,29 @@ def _run_every_cell(page) -> list[dict]:
 
 
 def _open(page, lab, path: str) -> None:
-    page.goto(f"{lab['base']}/lab/tree/{path}?token={lab['token']}")
+    # ?reset: a workspace of its own, so no notebook opened before is restored beside it.
+    page.goto(f"{lab['base']}/lab/tree/{path}?reset&token={lab['token']}")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_function("() => { const i = document.querySelector('.jp-Notebook-ExecutionIndicator');"
-                           " return i && i.getAttribute('data-status') === 'idle'; }", timeout=60_000)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        dialog = page.locator(".jp-Dialog")
+        if dialog.count() and "Select Kernel" in dialog.first.inner_text():
+            dialog.locator(".jp-mod-accept").click()  # the notebook's own kernel, Python 3
+        if page.evaluate("() => { const i = document.querySelector('.jp-Notebook-ExecutionIndicator');"
+                         " return !!i && i.getAttribute('data-status') === 'idle'; }"):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{path}: the kernel did not start")
 
 
-def _close(page) -> None:
-    """Close the notebook and shut its kernel down (the next notebook starts a fresh one)."""
-    _command(page, "Kernel", "kernelmenu:shutdown")
-    dialog = page.locator(".jp-Dialog .jp-mod-accept")
-    if dialog.count():
-        dialog.click()
+def _close(page, lab) -> None:
+    """Shut every kernel down (the next notebook starts a fresh one) and leave the page."""
+    sessions = json.load(urllib.request.urlopen(f"{lab['base']}/api/sessions?token={lab['token']}"))
+    for session in sessions:
+        request = urllib.request.Request(f"{lab['base']}/api/sessions/{session['id']}?token={lab['token']}",
+                                         method="DELETE")
+        urllib.request.urlopen(request)
+    page.goto("about:blank")
 
 
 @pytest.fixture
@@ -193,47 +225,48 @@ def _unexpected(cells, allowed) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("slug", [ex.slug for ex in exercises()])
-def test_untouched_notebooks_show_only_not_implemented(slug, page, lab, tmp_path):
+def test_untouched_notebooks_show_only_not_implemented(page, lab, tmp_path):
     page, log = page
-    _open(page, lab, f"untouched/{slug}.ipynb")
-    cells = _run_every_cell(page)
-    screenshot(page, tmp_path, f"lab-untouched-{slug}")
-    assert _unexpected(cells, NOT_IMPLEMENTED) == []
-    errors = [text for cell in cells for text in cell["errors"]]
-    assert errors, "an untouched notebook shows no 'not implemented' at all"
-    for text in errors:
-        assert '"cell_type"' not in text, f"a notebook's JSON in a traceback: {text[:300]}"
-        assert len(text.splitlines()) <= 40, f"a traceback of {len(text.splitlines())} lines: {text[:800]}"
-    public = [text for text in errors if text.startswith("FAILED test_")]
-    assert public and all(len(text.strip().splitlines()) == 2 for text in public), public[:3]
-    _close(page)
+    for ex in exercises():
+        _open(page, lab, f"untouched/{ex.slug}.ipynb")
+        cells = _run_every_cell(page)
+        screenshot(page, tmp_path, f"lab-untouched-{ex.slug}")
+        _close(page, lab)
+        assert _unexpected(cells, NOT_IMPLEMENTED) == [], ex.slug
+        errors = [text for cell in cells for text in cell["errors"]]
+        assert errors, f"{ex.slug}: an untouched notebook shows no 'not implemented' at all"
+        for text in errors:
+            assert '"cell_type"' not in text, f"{ex.slug}: a notebook's JSON in a traceback: {text[:300]}"
+            assert len(text.splitlines()) <= 40, f"{ex.slug}: a traceback of {len(text.splitlines())} lines"
+        public = [text for text in errors if text.startswith("FAILED test_")]
+        assert public and all(len(text.strip().splitlines()) == 2 for text in public), public[:3]
     assert log.blocked == [] and log.errors == []
 
 
-@pytest.mark.parametrize("slug", [ex.slug for ex in exercises()])
-def test_completed_notebooks_run_without_error(slug, page, lab, tmp_path):
+def test_completed_notebooks_run_without_error_and_typeset_maths(page, lab, tmp_path):
     page, log = page
-    _open(page, lab, f"completed/{slug}.ipynb")
-    cells = _run_every_cell(page)
-    screenshot(page, tmp_path, f"lab-completed-{slug}")
-    assert _unexpected(cells, ()) == []
-    if slug in ("derivations", "mse_nll"):  # their Markdown holds TeX; derivations also shows steps as LaTeX
-        assert page.locator("mjx-container").count() > 0, "no maths typeset"
-        assert "$$" not in page.locator(".jp-Notebook").inner_text()
-    _close(page)
+    for ex in exercises():
+        _open(page, lab, f"completed/{ex.slug}.ipynb")
+        cells = _run_every_cell(page)
+        screenshot(page, tmp_path, f"lab-completed-{ex.slug}")
+        assert _unexpected(cells, ()) == [], ex.slug
+        if ex.slug in ("derivations", "mse_nll"):  # TeX in their Markdown; derivations shows steps as LaTeX
+            assert page.locator("mjx-container").count() > 0, f"{ex.slug}: no maths typeset"
+            assert "$$" not in page.locator(".jp-Notebook").inner_text(), f"{ex.slug}: raw TeX"
+        if ex.slug == "gaussian_mle":
+            _move_the_explorer(page, tmp_path)
+        _close(page, lab)
     assert log.blocked == [] and log.errors == []
 
 
-def test_the_explorer_is_shown_once_and_its_plot_follows_the_slider(page, lab, tmp_path):
-    page, log = page
-    _open(page, lab, "completed/gaussian_mle.ipynb")
-    _run_every_cell(page)
+def _move_the_explorer(page, tmp_path):
+    """The explorer is shown once (two sliders); moving mu redraws its plot."""
     sliders = page.locator(".jp-OutputArea .widget-slider")
     assert sliders.count() == 2, f"{sliders.count()} sliders: the explorer is shown {sliders.count() // 2} times"
     picture = page.locator(".jp-OutputArea .widget-output img").first
     before = picture.get_attribute("src")
     handle = sliders.first.locator(".noUi-handle")
+    handle.scroll_into_view_if_needed()
     handle.focus()
     for _ in range(30):
         page.keyboard.press("PageUp")
@@ -241,5 +274,3 @@ def test_the_explorer_is_shown_once_and_its_plot_follows_the_slider(page, lab, t
         "(before) => { const img = document.querySelector('.jp-OutputArea .widget-output img');"
         " return img && img.getAttribute('src') !== before; }", arg=before, timeout=30_000)
     screenshot(page, tmp_path, "lab-explorer-moved")
-    _close(page)
-    assert log.blocked == [] and log.errors == []

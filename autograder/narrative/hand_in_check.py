@@ -42,7 +42,11 @@ def run_notebook(path, functions, timeout=600):
     manager = KernelManager(kernel_name="python3", transport="ipc")
     client = NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True,
                             resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env={**os.environ, "MPLBACKEND": "Agg"})
+    try:
+        client.execute(env={**os.environ, "MPLBACKEND": "Agg"})
+    finally:  # nbclient leaves a kernel it did not start itself running
+        if manager.has_kernel:
+            manager.shutdown_kernel(now=True)
     errors, defined = [], []
     for number, cell in enumerate(notebook.cells, start=1):
         for output in cell.get("outputs", []):
