@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import traceback
+from pathlib import Path
 
 import pytest
 
@@ -141,3 +142,39 @@ def test_the_hand_in_check_runs_each_notebook_afresh_and_says_what_loses_points(
     assert not_yet.returncode == 1
     assert "would lose points: not implemented yet: assign_clusters, update_centers, fit_kmeans, " \
            "hard_responsibilities" in not_yet.stdout, not_yet.stdout
+
+
+def test_errors_in_a_notebook_show_the_students_lines_with_a_caret(tmp_path):
+    """Once lesson_support is imported (the first test or demo cell does), an error in the kernel
+    shows its message, then each of the student's lines it passed through, with a caret; the
+    k-means demo's call into em_gmm.ipynb names that notebook's cell, never its JSON."""
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    folder = _folder(tmp_path)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in (
+        "import lesson_support\nimport numpy as np",
+        "def centers(x):\n    y = np.asarray(x)\n    return y.reshape(3, 7)",
+        "centers([1, 2])",
+        "em = lesson_support.notebook_module('em_gmm')\nx, _ = em.sample_mixture(50)\n"
+        "em.fit_gmm_em(x, weights=[.5, .5], means=[-1, 1], variances=[1, 1], n_iter=3)")]
+    import tempfile
+
+    manager = KernelManager(kernel_name="python3", transport="ipc",
+                            ip=str(Path(tempfile.mkdtemp(prefix="kernel-")) / "k"))
+    try:
+        NotebookClient(nb, km=manager, timeout=120, allow_errors=True,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+    finally:
+        if manager.has_kernel:
+            manager.shutdown_kernel(now=True)
+    shown = ["\n".join(cell.outputs[0].traceback) for cell in nb.cells[2:]]
+    assert shown[0].splitlines() == [
+        "ValueError: cannot reshape array of size 2 into shape (3,7)",
+        "  Cell In[3], line 1, in <module>", "    centers([1, 2])", "    ^^^^^^^^^^^^^^^",
+        "  Cell In[2], line 3, in centers", "    return y.reshape(3, 7)", "           ^^^^^^^^^^^^^^^"], shown[0]
+    assert shown[1].startswith("fit_gmm_em() is not implemented yet: write its body in em_gmm.ipynb.\n")
+    assert "em_gmm.ipynb, cell " in shown[1] and "(answer_fit_gmm_em)" in shown[1]
+    assert '"cell_type"' not in shown[1] and len(shown[1].splitlines()) == 7, shown[1]

@@ -15,8 +15,10 @@ is a good sign, not the grade. From a notebook: ``hand_in_check()`` of
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -39,7 +41,9 @@ def run_notebook(path, functions, timeout=600):
              f"[_f for _f in {list(functions)!r} if callable(globals().get(_f))]))")
     notebook.cells.append(nbformat.v4.new_code_cell(probe))
     # A kernel of its own on local sockets (IPC), not TCP: nothing else on the machine can talk to it.
-    manager = KernelManager(kernel_name="python3", transport="ipc")
+    # Its sockets' path is absolute and short (a socket path has ~100 characters at most).
+    sockets = tempfile.mkdtemp(prefix="hand-in-")
+    manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
     client = NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True,
                             resources={"metadata": {"path": str(path.parent)}})
     try:
@@ -47,6 +51,7 @@ def run_notebook(path, functions, timeout=600):
     finally:  # nbclient leaves a kernel it did not start itself running
         if manager.has_kernel:
             manager.shutdown_kernel(now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
     errors, defined = [], []
     for number, cell in enumerate(notebook.cells, start=1):
         for output in cell.get("outputs", []):

@@ -212,6 +212,46 @@ def failure_message(exc, where="its answer cell"):
     return f"{type(exc).__name__}: {exc}" + (f"\n{frames}" if frames else "")
 
 
+def _where(tb):
+    """Where a not-implemented function is written: the notebook named by its cell, or this one."""
+    frames = traceback.extract_tb(tb)
+    if frames and ".ipynb, cell" in frames[-1].filename:
+        return frames[-1].filename.split(", cell")[0]
+    return "its answer cell"
+
+
+def short_traceback(exc):
+    """An error as the notebooks show it: the message, then each line of your code it passed
+    through (cell and line, the line, a caret), and nothing of libraries or of the file around it."""
+    if isinstance(exc, NotImplementedError) and not str(exc):
+        lines = [failure_message(exc, _where(exc.__traceback__))]
+    else:
+        lines = [f"{type(exc).__name__}: {exc}"]
+    return lines + student_frames(exc.__traceback__)
+
+
+def _show_short_tracebacks():
+    """In a notebook's kernel: every error shown as ``short_traceback`` (IPython's own on any trouble)."""
+    try:
+        shell = get_ipython()  # noqa: F821 (defined inside IPython only)
+    except NameError:
+        return
+    if shell is None or getattr(shell, "_lesson_support_tracebacks", False):
+        return
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        try:
+            if hasattr(value, "_render_traceback_"):  # a public test's own message
+                raise TypeError
+            value.__traceback__ = tb
+            shell._showtraceback(etype, value, short_traceback(value))
+        except Exception:  # noqa: BLE001 (never hide an error behind a failure of this display)
+            shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+    shell.set_custom_exc((Exception,), handler)
+    shell._lesson_support_tracebacks = True
+
+
 class PublicTestFailed(Exception):
     """A public test cell that failed: IPython shows its message, not a traceback of the test."""
 
@@ -500,3 +540,6 @@ def plot_soft_vs_hard(x, resp, labels, means=None, centers=None):
         bottom.axvline(value, color="black", ls=":", lw=0.8)
     fig.tight_layout()
     return fig
+
+
+_show_short_tracebacks()
