@@ -27,6 +27,10 @@ STUDENT_LIMIT = 1024 * 1024
 _IMAGES = """() => [...document.images].map(img => ({
   drawn: img.complete && img.naturalWidth > 0, alt: img.getAttribute('alt') || '',
   width: img.getBoundingClientRect().width}))"""
+#: The text a reader reads as prose and results: the page without its code inputs (whose TeX in
+#: strings, a plot's label, is code, not maths to typeset).
+_READ = """() => { const page = document.body.cloneNode(true);
+  page.querySelectorAll('.input_area').forEach(e => e.remove()); return page.innerText; }"""
 #: Every MathML formula: its drawn height (0 when the browser does not lay it out).
 _MATH = """() => [...document.querySelectorAll('math')].map(m => m.getBoundingClientRect().height)"""
 
@@ -52,7 +56,7 @@ def _visit(browser, path, shots, name):
     page, log = offline_page(context)
     page.goto(path.as_uri())
     page.wait_for_load_state("load")
-    images, maths, text = page.evaluate(_IMAGES), page.evaluate(_MATH), page.inner_text("body")
+    images, maths, text = page.evaluate(_IMAGES), page.evaluate(_MATH), page.evaluate(_READ)
     screenshot(page, shots, name)
     context.close()
     return images, maths, text, log
