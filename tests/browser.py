@@ -10,6 +10,7 @@ See docs/browser-tests.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -28,6 +29,19 @@ def chromium_path() -> str:
         raise RuntimeError(f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install -y chromium) "
                            f"or point $CHROMIUM at a Chromium binary. The browser tests never download one.")
     return path
+
+
+@contextlib.contextmanager
+def chromium():
+    """Headless Chromium, the system's (``--no-sandbox``: CI runs as root)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def is_local(url: str) -> bool:

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from tests.browser import chromium_path, offline_page, screenshot
+from tests.browser import chromium, offline_page, screenshot
 from tests.small_class import STUDENTS, small_class
 
 pytestmark = pytest.mark.slow
@@ -37,12 +37,8 @@ _MATH = """() => [...document.querySelectorAll('math')].map(m => m.getBoundingCl
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ import pytest
 
 from autograder.core.manifest import exercises
 from autograder.generation import notebooks
-from tests.browser import chromium_path, offline_page, screenshot
+from tests.browser import chromium, offline_page, screenshot
 from tests.test_release import released_course
 
 pytestmark = pytest.mark.slow
@@ -118,12 +118,8 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 #: The prompts of the code cells, and the kernel's state: what ``_wait_until_done`` polls.

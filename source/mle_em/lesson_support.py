@@ -12,7 +12,6 @@ import ast
 import json
 import linecache
 import math
-import os
 import sys
 import traceback
 import types
