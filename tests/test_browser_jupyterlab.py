@@ -223,19 +223,25 @@ def _unexpected(cells, allowed) -> list[str]:
 
 def test_untouched_notebooks_show_only_not_implemented(page, lab, tmp_path):
     page, log = page
+    problems = []  # every notebook is run, then every problem is reported
     for ex in exercises():
         _open(page, lab, f"untouched/{ex.slug}.ipynb")
         cells = _run_every_cell(page)
         screenshot(page, tmp_path, f"lab-untouched-{ex.slug}")
         _close(page, lab)
-        assert _unexpected(cells, NOT_IMPLEMENTED) == [], ex.slug
+        problems += [f"{ex.slug}: unexpected error in {found}" for found in _unexpected(cells, NOT_IMPLEMENTED)]
         errors = [text for cell in cells for text in cell["errors"]]
-        assert errors, f"{ex.slug}: an untouched notebook shows no 'not implemented' at all"
+        if not errors:
+            problems.append(f"{ex.slug}: an untouched notebook shows no 'not implemented' at all")
         for text in errors:
-            assert '"cell_type"' not in text, f"{ex.slug}: a notebook's JSON in a traceback: {text[:300]}"
-            assert len(text.splitlines()) <= 40, f"{ex.slug}: a traceback of {len(text.splitlines())} lines"
+            if '"cell_type"' in text:
+                problems.append(f"{ex.slug}: a notebook's JSON in a traceback of {len(text.splitlines())} lines")
+            elif len(text.splitlines()) > 12:
+                problems.append(f"{ex.slug}: a traceback of {len(text.splitlines())} lines: {text[:300]}")
         public = [text for text in errors if text.startswith("FAILED test_")]
-        assert public and all(len(text.strip().splitlines()) == 2 for text in public), public[:3]
+        if not public or any(len(text.strip().splitlines()) != 2 for text in public):
+            problems.append(f"{ex.slug}: public test cells do not fail in two lines: {errors[:1]}")
+    assert problems == []
     assert log.blocked == [] and log.errors == []
 
 
