@@ -84,7 +84,7 @@ def test_nbgrader_feedback_pages_render_offline(student, graded, browser, tmp_pa
     explorer = [i for i in seen["gaussian_mle"][0] if i["alt"].startswith("The likelihood explorer")]
     assert len(explorer) == 1 and explorer[0]["width"] > 200, "the explorer's picture is missing"
     assert seen["derivations"][1], "the derivations page typesets no formula"
-    if student != "untouched":
+    if student in ("correct", "wrong"):  # the others' EM and k-means demos fail on their own code
         assert len(seen["em_gmm"][0]) >= 2, "the EM figures are missing"
         assert len(seen["kmeans"][0]) >= 1, "the soft-against-hard figure is missing"
 
