@@ -48,9 +48,15 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 from nbgrader.validator import Validator  # noqa: E402
 
 from autograder.routes.nbgrader_kernel import ConfinedExecute  # noqa: E402
+from autograder.routes.nbgrader_feedback_page import TEMPLATE_NAME, TEMPLATES, OfflineFeedbackPage  # noqa: E402
 from autograder.routes.nbgrader_preprocessors import (CheckManualScores, FeedbackTableStyle,  # noqa: E402
                                                       GradeHiddenCells, OverwriteCellsQuietly,
                                                       RecordManualScores)
+
+from autograder.routes import nbgrader_gradebook  # noqa: E402
+
+# A new submission is built without autoflushing it half-built (three SQLAlchemy warnings each).
+nbgrader_gradebook.install()
 
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec,
                                       OverwriteCellsQuietly, CheckCellMetadata, RecordManualScores]
@@ -60,7 +66,16 @@ c.Autograde.autograde_preprocessors = [ConfinedExecute, CheckManualScores, Ignor
 # nbgrader validate: Validator's list of preprocessors is not configurable, so its default is set
 # here (the same as nbgrader's, with the confined Execute).
 Validator.class_traits()["preprocessors"].default_value = [CheckCellMetadata, ClearOutput, ConfinedExecute]
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, FeedbackTableStyle]
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, FeedbackTableStyle,
+                                    OfflineFeedbackPage]
+
+# Feedback pages that read offline (docs/notebooks.md): nbgrader's feedback template without the
+# MathJax script (the maths is MathML), found beside nbgrader's own templates.
+import nbgrader as _nbgrader  # noqa: E402
+
+c.HTMLExporter.template_name = TEMPLATE_NAME
+c.HTMLExporter.extra_template_basedirs = [
+    str(TEMPLATES), str(Path(_nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")]
 
 # nbgrader scores a test cell 0 if it writes anything to stderr. A NumPy or
 # Matplotlib warning is not a wrong answer: drop such stderr output first.

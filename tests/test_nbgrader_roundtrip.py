@@ -62,14 +62,20 @@ def _submit(course: Path, student: str, filled: dict[str, str | None]) -> None:
 
 
 def _errors(course: Path, student: str) -> list[tuple[str, str, str]]:
-    """(notebook, cell, error name) of every error output in the autograded notebooks."""
+    """(notebook, cell, error name) of every error output in the autograded notebooks.
+
+    A public test cell's failure (``lesson_support.PublicTestFailed``) is named by what it
+    says: ``NotImplementedError`` when it reports a function not implemented yet."""
     found = []
     for path in sorted((course / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
         for cell in json.loads(path.read_text())["cells"]:
             for output in cell.get("outputs", []):
                 if output["output_type"] == "error":
+                    name = output["ename"]
+                    if name == "PublicTestFailed" and "is not implemented yet" in output["evalue"]:
+                        name = "NotImplementedError"
                     found.append((path.stem, cell["metadata"].get("nbgrader", {}).get("grade_id", "demo"),
-                                  output["ename"]))
+                                  name))
     return found
 
 

@@ -68,7 +68,8 @@ def test_extracted_code_is_the_reference_module(ex):
     assert "hidden_check" not in code
     for region in solution_regions(ex.solution_path.read_text()):
         assert region.strip().splitlines()[0].strip() in code
-    assert all(is_demo_cell(c) for c in nb["cells"] if "lesson_support" in _source(c) and c["cell_type"] == "code")
+    assert all(is_demo_cell(c) or is_test_cell(c) for c in nb["cells"]
+               if "lesson_support" in _source(c) and c["cell_type"] == "code")
 
 
 def test_every_cell_nbgrader_reads_is_valid():

@@ -71,3 +71,62 @@ def test_the_import_watcher_imports_nothing_itself(tmp_path):
         "    assert 'scipy.stats' not in sys.modules and 'scipy.cluster' not in sys.modules\n")
     run = _pytest(folder, "test_imports.py")
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _completed_notebook(folder, slug):
+    """The released notebook with the reference's answer cells, as a student completes it in JupyterLab."""
+    import json
+
+    from autograder.generation import notebooks
+
+    source = json.loads((notebooks.assignment_dir() / f"{slug}.ipynb").read_text())
+    cells = []
+    for cell in source["cells"]:
+        grading = cell["metadata"].get("nbgrader", {})
+        if grading.get("grade_id", "").startswith(notebooks.HIDDEN_GRADE_PREFIX):
+            continue  # not in what students get
+        cells.append(cell)
+    source["cells"] = cells
+    (folder / f"{slug}.ipynb").write_text(json.dumps(source))
+    for name in (notebooks.SUPPORT_MODULE, notebooks.HAND_IN_CHECK):
+        shutil.copyfile(notebooks.assignment_dir() / name, folder / name)
+
+
+def test_public_tests_test_the_notebook_that_holds_the_work(tmp_path):
+    """A student who works in the notebook: pytest tests it (the .py beside it is the untouched stub)
+    and says so; with work in both, the .py is tested, as the grader grades it."""
+    folder = _student_folder(tmp_path, False)
+    _completed_notebook(folder, "gaussian_mle")
+    run = _pytest(folder, "test_gaussian_mle.py")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "gaussian_mle: tested gaussian_mle.ipynb (your work is in the notebook; gaussian_mle.py is " \
+           "the untouched stub)." in run.stdout
+    shutil.copyfile(next(ex for ex in exercises() if ex.slug == "gaussian_mle").solution_path,
+                    folder / "gaussian_mle.py")
+    (folder / "gaussian_mle.py").write_text((folder / "gaussian_mle.py").read_text().replace(
+        "np.mean((x - mu_hat) ** 2)", "np.var(x, ddof=1)"))
+    run = _pytest(folder, "test_gaussian_mle.py")
+    assert run.returncode == 1
+    assert "gaussian_mle: tested gaussian_mle.py (both gaussian_mle.py and gaussian_mle.ipynb hold work" \
+           in run.stdout, run.stdout
+
+
+def test_a_crash_in_a_notebook_names_the_cell_and_line_with_a_caret(tmp_path):
+    import json
+
+    folder = _student_folder(tmp_path, False)
+    _completed_notebook(folder, "gaussian_mle")
+    path = folder / "gaussian_mle.ipynb"
+    notebook = json.loads(path.read_text())
+    for number, cell in enumerate(notebook["cells"], start=1):
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "answer_gaussian_mle":
+            cell["source"] = ("def gaussian_mle(x):\n    x = np.asarray(x, dtype=float)\n"
+                              "    return x.mean(), float(x.std()) / (len(x) - len(x))\n")
+            break
+    path.write_text(json.dumps(notebook))
+    run = _pytest(folder, "test_gaussian_mle.py")
+    assert f"gaussian_mle.ipynb, cell {number} (answer_gaussian_mle), line 3, in gaussian_mle" in run.stdout, \
+        run.stdout
+    assert "    return x.mean(), float(x.std()) / (len(x) - len(x))\n" in run.stdout
+    assert "^^^^" in run.stdout
+    assert '"cell_type"' not in run.stdout and "Traceback" not in run.stdout

@@ -53,6 +53,7 @@ def secrets(solutions: bool = True) -> list[str]:
     # Lines that also appear in what students are given on purpose are no secret.
     public = "\n".join(student_files().values())
     public += (notebooks.NARRATIVE / notebooks.SUPPORT_MODULE).read_text()
+    public += (notebooks.NARRATIVE / notebooks.HAND_IN_CHECK).read_text()
     for ex in exercises():
         narrative = notebooks.narrative_path(ex).read_text()
         for answer in notebooks.manual_answers(ex).values():
@@ -84,7 +85,8 @@ def assert_reveals_nothing(text: str, where: str, *, markers: bool = True, solut
 def test_bundle_holds_the_student_files_and_notebooks():
     _, bundle = released_course()
     names = {p.name for p in bundle.iterdir()}
-    expected = set(student_files()) | {f"{ex.slug}.ipynb" for ex in exercises()} | {notebooks.SUPPORT_MODULE}
+    expected = set(student_files()) | {f"{ex.slug}.ipynb" for ex in exercises()} | {notebooks.SUPPORT_MODULE,
+                                                                                   notebooks.HAND_IN_CHECK}
     assert names == expected
     for name, text in student_files().items():
         assert (bundle / name).read_text() == text

@@ -33,7 +33,7 @@ PUBLIC_SUPPORT = ("conftest.py", "pytest.ini")
 #: The project's dependencies a student needs to do the exercises and run their public tests.
 STUDENT_PACKAGES = ("numpy", "scipy", "matplotlib", "sympy", "pytest")
 #: ... and to work in the notebooks instead of the ``.py`` files.
-NOTEBOOK_PACKAGES = ("jupyterlab",)
+NOTEBOOK_PACKAGES = ("jupyterlab", "ipywidgets", "nbclient")
 
 
 class MarkerError(ValueError):
@@ -89,7 +89,7 @@ def student_files() -> dict[str, str]:
         files[f"test_{ex.slug}.py"] = ex.public_test_path.read_text()
     for name in PUBLIC_SUPPORT:
         files[name] = (PUBLIC_TESTS / name).read_text()
-    files["conftest.py"] = _with_forbidden_list(files["conftest.py"])
+    files["conftest.py"] = _with_exercise_list(_with_forbidden_list(files["conftest.py"]))
     files["README.md"] = _student_readme()
     files["requirements.txt"] = student_requirements()
     return files
@@ -114,6 +114,15 @@ def _with_forbidden_list(conftest: str) -> str:
     if conftest.count(line) != 1:
         raise ValueError("autograder/public/conftest.py must hold the line " + line)
     return conftest.replace(line, f"FORBIDDEN = {forbidden_routines()!r}")
+
+
+def _with_exercise_list(conftest: str) -> str:
+    """The public conftest with each exercise's functions (exercises.toml) in its EXERCISES."""
+    line = "EXERCISES = {}"
+    if conftest.count(line) != 1:
+        raise ValueError("autograder/public/conftest.py must hold the line " + line)
+    listed = {ex.slug: list(ex.functions) for ex in exercises()}
+    return conftest.replace(line, f"EXERCISES = {listed!r}")
 
 
 def forbidden_sentence() -> str:

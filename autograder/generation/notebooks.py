@@ -8,13 +8,16 @@ Authored:
   autograder/narrative/lesson_support.py   plotting helpers shipped next to the notebooks
 
 Generated (``make build``; tests/test_notebooks.py fails when stale):
-  source/<ASSIGNMENT>/<slug>.ipynb, source/<ASSIGNMENT>/lesson_support.py
+  source/<ASSIGNMENT>/<slug>.ipynb, source/<ASSIGNMENT>/lesson_support.py,
+  source/<ASSIGNMENT>/hand_in_check.py
 
 Directives in a narrative file (HTML comments, each on its own line):
   <!-- setup -->            the module's own top-level code (imports, data loaders)
   <!-- answer NAME -->      NAME's answer cell, then its public tests, then its hidden checks
-  <!-- demo -->             the fenced ``python`` block that follows becomes a code cell
-                            tagged ``demo`` (never graded)
+  <!-- demo [ALT TEXT] -->  the fenced ``python`` block that follows becomes a code cell
+                            tagged ``demo`` (never graded); a demo that draws a figure
+                            describes it in ALT TEXT (the cell's ``alt`` metadata, which
+                            HTML pages of the notebook give the figure)
   <!-- manual ID POINTS --> ... <!-- end manual -->
                             a manually graded written answer; the text between is the
                             model answer (nbgrader replaces it in the release)
@@ -39,6 +42,10 @@ from ..core.notebook_code import DEMO_TAG
 ASSIGNMENT = "mle_em"
 NARRATIVE = Path(__file__).resolve().parent.parent / "narrative"
 SUPPORT_MODULE = "lesson_support.py"
+#: The pre-hand-in check students run (``python hand_in_check.py``), shipped beside the notebooks.
+HAND_IN_CHECK = "hand_in_check.py"
+#: First line of every notebook's public test setup cell: the runner of the test cells.
+PUBLIC_TEST_IMPORT = "from lesson_support import public_test"
 #: Where nbgrader's config points the kernel for the one-line hidden cells.
 KERNEL_HOOK = "mle_em_hidden"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
@@ -250,9 +257,10 @@ def public_tests(ex: Exercise) -> tuple[str, list[PublicTest]]:
 
 
 def _test_call(node: ast.FunctionDef) -> str | None:
+    """The line of a test cell that runs its test (``lesson_support.public_test``: pytest's message)."""
     params = [a.arg for a in node.args.args]
     if not params:
-        return f"{node.name}()"
+        return f"public_test({node.name})"
     for decorator in node.decorator_list:
         if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
                 and decorator.func.attr == "parametrize" and len(decorator.args) >= 2):
@@ -264,8 +272,8 @@ def _test_call(node: ast.FunctionDef) -> str | None:
             if count != len(params):
                 return None
             values = ast.unparse(decorator.args[1])
-            star = "*" if count > 1 else ""
-            return f"for _case in {values}:\n    {node.name}({star}_case)"
+            cases = f"*{values}" if count > 1 else f"*[(_case,) for _case in {values}]"
+            return f"public_test({node.name}, {cases})"
     return None
 
 
@@ -336,8 +344,8 @@ def build_notebook(ex: Exercise) -> nbformat.NotebookNode:
 
     def emit_tests(selected):
         for test in selected:
-            if not state["test_setup"] and test_setup.strip():
-                cells.code(test_setup, "public-tests-setup",
+            if not state["test_setup"]:
+                cells.code(f"{PUBLIC_TEST_IMPORT}\n{test_setup}", "public-tests-setup",
                            _grading("public_tests_setup", grade=True, locked=True, points=0))
                 state["test_setup"] = True
             cells.code(test.code, test.name, _grading(test.name, grade=True, locked=True, points=0))
@@ -384,6 +392,8 @@ def build_notebook(ex: Exercise) -> nbformat.NotebookNode:
                 body.insert(0, INLINE_FIGURES)
                 state["inline"] = True
             cells.code("\n".join(body), "demo", tags=[DEMO_TAG])
+            if arg:
+                cells.cells[-1].metadata["alt"] = arg
         elif kind == "manual":
             grade_id, points = arg.split()
             i += 1
@@ -419,6 +429,7 @@ def generated_files(root: Path = ROOT) -> dict[Path, str]:
     target = assignment_dir(root)
     files = {target / f"{ex.slug}.ipynb": notebook_text(ex) for ex in exercises()}
     files[target / SUPPORT_MODULE] = (NARRATIVE / SUPPORT_MODULE).read_text()
+    files[target / HAND_IN_CHECK] = (NARRATIVE / HAND_IN_CHECK).read_text()
     return files
 
 

@@ -1,12 +1,19 @@
 """Plots and helpers for the exercise notebooks; you do not need to edit this file.
 
-It draws the likelihood explorer, the soft-versus-hard comparison and loads
-the functions you wrote in another notebook of this folder. Nothing here is
-an answer to an exercise: every number it shows comes from your functions.
+It draws the likelihood explorer and the soft-versus-hard comparison, loads
+the functions you wrote in another notebook of this folder, runs the public
+tests from inside a notebook (``check("gaussian_mle")``) and, before you hand
+in, runs every notebook afresh (``hand_in_check()``). Nothing here is an answer
+to an exercise or a hidden check: every number it shows comes from your
+functions and the public tests of this folder.
 """
 
+import ast
 import json
+import linecache
 import math
+import sys
+import traceback
 import types
 from pathlib import Path
 
@@ -14,35 +21,366 @@ import numpy as np
 
 #: Cells the notebook loader skips: tests and the tagged demonstration cells.
 DEMO_TAG = "demo"
+HERE = Path(__file__).resolve().parent
 
 
 # --------------------------------------------------------------------------
 # Using the functions of another notebook (exercise 4 compares with exercise 3)
 # --------------------------------------------------------------------------
 
+def _is_left_out(cell):
+    meta = cell.get("metadata", {})
+    grading = meta.get("nbgrader", {})
+    return bool(grading.get("grade") and not grading.get("solution")) or DEMO_TAG in meta.get("tags", [])
+
+
+def notebook_cells(path):
+    """(label, code) of each code cell of a notebook that the graders read, in order.
+
+    Test cells and demonstration cells are skipped, and so are IPython magics
+    and shell lines (each becomes a blank line, so line numbers stay the
+    cell's own). The label names the notebook and the cell, the way a
+    traceback shows it: ``em_gmm.ipynb, cell 7 (answer_e_step)``.
+    """
+    path = Path(path)
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    out = []
+    for number, cell in enumerate(cells, start=1):
+        if cell.get("cell_type") != "code" or _is_left_out(cell):
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        if source.lstrip().startswith("%%"):
+            continue
+        code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        label = f"{path.name}, cell {number}" + (f" ({grade_id})" if grade_id else "")
+        out.append((label, code))
+    return out
+
+
+def _compile_cell(code, label):
+    """Compile a cell under its label; linecache holds the cell (and nothing else) for tracebacks."""
+    lines = [line + "\n" for line in code.splitlines()]
+    linecache.cache[label] = (len(code), None, lines, label)
+    return compile(code, label, "exec")
+
+
 def notebook_module(name, folder="."):
     """Run the setup and answer cells of ``<name>.ipynb`` and return them as a module.
 
     Test cells and demonstration cells are skipped, as are IPython magics,
-    so only your definitions run.
+    so only your definitions run. An error names the notebook, the cell and
+    the line, and shows that line only.
     """
     path = Path(folder) / f"{name}.ipynb"
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     module = types.ModuleType(name)
     module.__file__ = str(path)
-    for cell in cells:
-        meta = cell.get("metadata", {})
-        grading = meta.get("nbgrader", {})
-        if cell.get("cell_type") != "code" or (grading.get("grade") and not grading.get("solution")):
-            continue
-        if DEMO_TAG in meta.get("tags", []):
-            continue
-        source = "".join(cell.get("source", ""))
-        if source.lstrip().startswith("%%"):
-            continue
-        code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
-        exec(compile(code, f"{name}.ipynb", "exec"), module.__dict__)
+    for label, code in notebook_cells(path):
+        exec(_compile_cell(code, label), module.__dict__)
     return module
+
+
+# --------------------------------------------------------------------------
+# Which file holds your work (the grader's rule)
+# --------------------------------------------------------------------------
+
+def _is_stub_body(body):
+    statements = [s for s in body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+                  and not isinstance(s, ast.Pass)]
+    if len(statements) != 1 or not isinstance(statements[0], ast.Raise) or statements[0].exc is None:
+        return False
+    exc = statements[0].exc
+    target = exc.func if isinstance(exc, ast.Call) else exc
+    return isinstance(target, ast.Name) and target.id == "NotImplementedError"
+
+
+def written_functions(code, functions):
+    """The functions of ``functions`` that ``code`` defines with a body of its own (not the stub's).
+
+    Code Python cannot read counts as work: the grader grades it (and says
+    what it could not read).
+    """
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return list(functions)
+    return [node.name for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in functions
+            and not _is_stub_body(node.body)]
+
+
+def file_code(path):
+    """The code of an exercise file as the grader reads it (a notebook: its graded cells)."""
+    path = Path(path)
+    if path.suffix == ".ipynb":
+        return "\n\n".join(code for _label, code in notebook_cells(path))
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def choose_file(slug, functions, folder="."):
+    """(file name, why) of the file the grader would grade for ``slug`` in ``folder``.
+
+    The grader's rule: a file with work in it beats an untouched stub; among
+    equals the ``.py`` comes before the ``.ipynb``.
+    """
+    folder = Path(folder)
+    py, nb = folder / f"{slug}.py", folder / f"{slug}.ipynb"
+    if not nb.is_file():
+        return (py.name, "") if py.is_file() else (None, f"neither {py.name} nor {nb.name} is here")
+    if not py.is_file():
+        return nb.name, ""
+    try:
+        py_work = bool(written_functions(file_code(py), functions))
+        nb_work = bool(written_functions(file_code(nb), functions))
+    except (OSError, ValueError, KeyError):  # a notebook that is not one: the grader says so
+        return py.name, f"{nb.name} could not be read as a notebook"
+    if nb_work and not py_work:
+        return nb.name, f"your work is in the notebook; {py.name} is the untouched stub"
+    if nb_work and py_work:
+        return py.name, (f"both {py.name} and {nb.name} hold work: the .py is graded. Hand in one "
+                         f"file per exercise, or delete the one you do not want graded")
+    if py_work:
+        return py.name, f"your work is in {py.name}; {nb.name} is untouched"
+    return py.name, "neither file holds work yet"
+
+
+def course_exercises(folder="."):
+    """{exercise: [its graded functions]}, as the public tests' conftest.py of ``folder`` lists them."""
+    tree = ast.parse((Path(folder) / "conftest.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and getattr(node.targets[0], "id", None) == "EXERCISES"):
+            return {slug: list(functions) for slug, functions in ast.literal_eval(node.value).items()}
+    raise ValueError("conftest.py does not list the exercises")
+
+
+# --------------------------------------------------------------------------
+# Messages: the cell and the line, with a caret, and nothing else
+# --------------------------------------------------------------------------
+
+def _place(filename):
+    """How a traceback names a file: a notebook cell by its label or ``Cell In[N]``."""
+    try:
+        shell = get_ipython()  # noqa: F821 (defined inside IPython only)
+        kind, name = shell.compile.format_code_name(filename) or (None, None)
+        if kind:
+            return f"{kind} {name}"
+    except Exception:  # outside IPython, or an IPython without it
+        pass
+    return filename if ".ipynb, cell" in filename else Path(filename).name
+
+
+def is_students_frame(filename):
+    """A frame of the student's code: a notebook cell, or an exercise file of this folder."""
+    if ".ipynb, cell" in filename or "ipykernel_" in filename or filename.startswith("<ipython-input"):
+        return True
+    path = Path(filename)
+    return path.parent == HERE and path.suffix == ".py" and not path.name.startswith(
+        ("test_", "conftest", "lesson_support", "hand_in_check"))
+
+
+def student_frames(tb, limit=5):
+    """The traceback's frames in the student's code: where, the line, a caret under the failing part."""
+    lines = []
+    for frame in traceback.extract_tb(tb):
+        if not is_students_frame(frame.filename):
+            continue
+        lines.append(f"  {_place(frame.filename)}, line {frame.lineno}, in {frame.name}")
+        text = linecache.getline(frame.filename, frame.lineno)
+        if text.strip():
+            stripped = text.rstrip("\n")
+            indent = len(stripped) - len(stripped.lstrip())
+            lines.append("    " + stripped.strip())
+            start, end = getattr(frame, "colno", None), getattr(frame, "end_colno", None)
+            if start is not None and end is not None and getattr(frame, "end_lineno", frame.lineno) == frame.lineno \
+                    and end > start >= indent:
+                lines.append("    " + " " * (start - indent) + "^" * (end - start))
+    return lines[-3 * limit:]
+
+
+def failure_message(exc, where="its answer cell"):
+    """What a failing public test says, as the public tests' pytest says it."""
+    if isinstance(exc, NotImplementedError):
+        frames = traceback.extract_tb(exc.__traceback__)
+        function = frames[-1].name if frames else "this function"
+        return f"{function}() is not implemented yet: write its body in {where}."
+    if isinstance(exc, AssertionError) and exc.args:
+        return str(exc.args[0]).split("\nassert ")[0]
+    frames = "\n".join(student_frames(exc.__traceback__))
+    return f"{type(exc).__name__}: {exc}" + (f"\n{frames}" if frames else "")
+
+
+def _where(tb):
+    """Where a not-implemented function is written: the notebook named by its cell, or this one."""
+    frames = traceback.extract_tb(tb)
+    if frames and ".ipynb, cell" in frames[-1].filename:
+        return frames[-1].filename.split(", cell")[0]
+    return "its answer cell"
+
+
+def short_traceback(exc):
+    """An error as the notebooks show it: the message, then each line of your code it passed
+    through (cell and line, the line, a caret), and nothing of libraries or of the file around it."""
+    if isinstance(exc, NotImplementedError) and not str(exc):
+        lines = [failure_message(exc, _where(exc.__traceback__))]
+    else:
+        lines = [f"{type(exc).__name__}: {exc}"]
+    return lines + student_frames(exc.__traceback__)
+
+
+def _show_short_tracebacks():
+    """In a notebook's kernel: every error shown as ``short_traceback`` (IPython's own on any trouble)."""
+    try:
+        shell = get_ipython()  # noqa: F821 (defined inside IPython only)
+    except NameError:
+        return
+    if shell is None or getattr(shell, "_lesson_support_tracebacks", False):
+        return
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        try:
+            if hasattr(value, "_render_traceback_"):  # a public test's own message
+                raise TypeError
+            value.__traceback__ = tb
+            shell._showtraceback(etype, value, short_traceback(value))
+        except Exception:  # noqa: BLE001 (never hide an error behind a failure of this display)
+            shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+
+    shell.set_custom_exc((Exception,), handler)
+    shell._lesson_support_tracebacks = True
+
+
+class PublicTestFailed(Exception):
+    """A public test cell that failed: IPython shows its message, not a traceback of the test."""
+
+    def __init__(self, name, message):
+        super().__init__(message)
+        self.test_name, self.message = name, message
+
+    def _render_traceback_(self):
+        return [f"FAILED {self.test_name}", *self.message.splitlines()]
+
+
+def public_test(test, *cases):
+    """Run one public test in a notebook cell, with the message ``pytest`` would print.
+
+    ``cases``: the argument tuples of a parametrised test. A failure raises
+    ``PublicTestFailed`` (the cell fails, as in nbgrader's Validate), whose
+    display is the message alone.
+    """
+    figures = _open_figures()
+    try:
+        for case in cases or [()]:
+            try:
+                test(*case)
+            except Exception as exc:  # noqa: BLE001 (a student's function may raise anything)
+                name = test.__name__ + (f"[{', '.join(map(repr, case))}]" if case else "")
+                raise PublicTestFailed(name, failure_message(exc)) from None
+    finally:
+        _close_figures_since(figures)  # a test's figures are not shown: pytest shows none either
+    print(f"{test.__name__}: passed")
+
+
+def _open_figures():
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    return set(pyplot.get_fignums()) if pyplot else set()
+
+
+def _close_figures_since(before):
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    for number in set(pyplot.get_fignums()) - before if pyplot else ():
+        pyplot.close(number)
+
+
+# --------------------------------------------------------------------------
+# Checks from inside a notebook
+# --------------------------------------------------------------------------
+
+def _tests_of(test_file, function):
+    """Names of the tests of ``test_file`` that call ``function``."""
+    tree = ast.parse(Path(test_file).read_text(encoding="utf-8"))
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+            used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            used |= {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+            if function in used:
+                names.append(node.name)
+    return names
+
+
+def _forget_test_modules(folder):
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        if name == "conftest" or (name.startswith("test_") and Path(path).parent == Path(folder).resolve()) \
+                or getattr(module, "__notebook_module__", False):
+            del sys.modules[name]
+
+
+def check(name, folder="."):
+    """Run the public tests of one exercise (``check("gaussian_mle")``) or of one function
+    (``check("gaussian_mle_numerical")``) on the functions defined in this notebook's kernel,
+    with the messages ``pytest`` prints. Returns True when they all pass.
+
+    Run the cells above first: a function of the exercise this kernel has not
+    defined yet fails its tests with a message saying so.
+    """
+    import pytest
+
+    folder = Path(folder).resolve()
+    exercises = course_exercises(folder)
+    owner = {f: slug for slug, functions in exercises.items() for f in functions}
+    if name in exercises:
+        slug, selected = name, None
+    elif name in owner:
+        slug, selected = owner[name], _tests_of(folder / f"test_{owner[name]}.py", name)
+    else:
+        known = ", ".join(sorted(exercises)) + "; or one of their functions"
+        print(f"check({name!r}): there is no exercise or function of that name (try {known}).")
+        return False
+    if selected == []:
+        print(f"{name} has no public test of its own: check({slug!r}) runs its exercise's tests.")
+        return True
+    kernel = sys.modules["__main__"]
+    module = types.ModuleType(slug)
+    module.__dict__.update({k: v for k, v in vars(kernel).items() if not k.startswith("__")})
+    module.__kernel_notebook__ = module.__notebook_module__ = True
+    for function in exercises[slug]:
+        if function not in module.__dict__:
+            module.__dict__[function] = _not_defined(function)
+    args = [str(folder / f"test_{slug}.py"), "--capture=sys", "-p", "no:cacheprovider"]
+    if selected:
+        args += ["-k", " or ".join(selected)]
+    _forget_test_modules(folder)
+    sys.modules[slug] = module
+    try:
+        return pytest.main(args) == 0
+    finally:
+        _forget_test_modules(folder)
+
+
+def _not_defined(function):
+    def missing(*args, **kwargs):
+        raise NameError(f"{function} is not defined in this kernel: run its answer cell first.")
+
+    missing.__name__ = function
+    return missing
+
+
+def hand_in_check(folder="."):
+    """Before you hand in: every notebook run afresh, top to bottom, and what would lose points.
+
+    The same as ``python hand_in_check.py`` in a terminal (it takes a minute:
+    each notebook runs in a new kernel, then the public tests run). Save your
+    notebooks first: it reads them from disk.
+    """
+    import subprocess
+
+    script = Path(folder).resolve() / "hand_in_check.py"
+    process = subprocess.run([sys.executable, str(script)], cwd=script.parent, capture_output=True, text=True)
+    print(process.stdout + process.stderr)
+    return process.returncode == 0
 
 
 # --------------------------------------------------------------------------
@@ -100,12 +438,20 @@ def likelihood_figure(x, mu, sigma, log_likelihood=None, ax=None):
     return fig
 
 
+#: The explorer picture's description, for readers who cannot see it.
+EXPLORER_ALT = ("The likelihood explorer at mu = {mu:.1f}, sigma = {sigma:.1f}: the Normal density "
+                "over the tempos, one stem per tempo up to the curve, coloured from red (surprising) "
+                "to green (plausible).")
+
+
 def likelihood_explorer(x, log_likelihood=None, mu=110.0, sigma=20.0):
     """Sliders for mu and sigma over the data; a static plot where widgets cannot run.
 
-    The display carries both the widget and a picture at the starting
-    values: JupyterLab shows the sliders, a viewer without widgets (GitHub,
-    nbviewer, a converted HTML page) shows the picture.
+    Shown once (it displays itself and returns nothing, so the cell does not
+    echo it). The display carries both the widget and a picture at the
+    starting values, same data and axes: JupyterLab shows the sliders, a
+    viewer without widgets (nbgrader's feedback, GitHub, a converted HTML page)
+    shows the picture.
     """
     import matplotlib.pyplot as plt
     from IPython.display import display
@@ -114,10 +460,12 @@ def likelihood_explorer(x, log_likelihood=None, mu=110.0, sigma=20.0):
     static = likelihood_figure(x, mu, sigma, log_likelihood)
     picture = _png(static)
     plt.close(static)
+    alt = EXPLORER_ALT.format(mu=mu, sigma=sigma)
     try:
         import ipywidgets as widgets
     except ImportError:
-        display({"image/png": picture, "text/plain": "likelihood explorer (static)"}, raw=True)
+        display({"image/png": picture, "text/plain": "likelihood explorer (static)"},
+                metadata={"image/png": {"alt": alt}}, raw=True)
         return None
     spread = max(float(np.ptp(x)), 1.0)
     mu_slider = widgets.FloatSlider(value=mu, min=float(x.min()) - 0.3 * spread,
@@ -130,7 +478,10 @@ def likelihood_explorer(x, log_likelihood=None, mu=110.0, sigma=20.0):
         with out:
             out.clear_output(wait=True)
             fig = likelihood_figure(x, mu_slider.value, sigma_slider.value, log_likelihood)
-            display(fig)
+            display({"image/png": _png(fig), "text/plain": "likelihood explorer"},
+                    metadata={"image/png": {"alt": EXPLORER_ALT.format(mu=mu_slider.value,
+                                                                       sigma=sigma_slider.value)}},
+                    raw=True)
             plt.close(fig)
 
     mu_slider.observe(redraw, names="value")
@@ -139,8 +490,7 @@ def likelihood_explorer(x, log_likelihood=None, mu=110.0, sigma=20.0):
     box = widgets.VBox([widgets.HBox([mu_slider, sigma_slider]), out])
     bundle = box._repr_mimebundle_()
     bundle["image/png"] = picture
-    display(bundle, raw=True)
-    return box
+    display(bundle, metadata={"image/png": {"alt": alt}}, raw=True)
 
 
 def _png(fig):
@@ -189,3 +539,6 @@ def plot_soft_vs_hard(x, resp, labels, means=None, centers=None):
         bottom.axvline(value, color="black", ls=":", lw=0.8)
     fig.tight_layout()
     return fig
+
+
+_show_short_tracebacks()

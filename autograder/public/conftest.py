@@ -1,13 +1,19 @@
 """Makes the public tests speak plainly: one line per unfinished function,
 the test's own message for a wrong answer, and only your file's lines for a crash.
 It also warns when your code calls a library routine the exercises forbid (the
-grader scores that function 0)."""
+grader scores that function 0).
+
+It tests the file the grader would grade: the notebook ``<exercise>.ipynb``
+when your work is there and ``<exercise>.py`` is the untouched stub (the
+``.py`` when both hold work), and says at the end which file it tested."""
 
 import functools
 import importlib
 import importlib.machinery
 import inspect
+import linecache
 import sys
+import traceback
 import warnings
 from pathlib import Path
 
@@ -17,6 +23,9 @@ HERE = Path(__file__).resolve().parent
 
 #: The library routines that do an exercise for you (the course's list).
 FORBIDDEN = {"packages": [], "routines": [], "prefixes": []}
+
+#: Each exercise and the functions the grader calls (the course's list).
+EXERCISES = {}
 
 
 class ForbiddenRoutineWarning(UserWarning):
@@ -113,9 +122,63 @@ class _Watcher:
         return spec
 
 
+_TESTED = {}  # exercise -> (file tested, why)
+
+
+class _NotebookFinder:
+    """Imports an exercise from its notebook when the notebook is the file the grader would grade."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in EXERCISES or name in _TESTED:
+            return None
+        if not (HERE / f"{name}.ipynb").is_file() or not (HERE / "lesson_support.py").is_file():
+            _TESTED[name] = (f"{name}.py", "")
+            return None
+        support = _lesson_support()
+        chosen, why = support.choose_file(name, EXERCISES[name], HERE)
+        _TESTED[name] = (chosen, why)
+        if chosen != f"{name}.ipynb":
+            return None
+        return importlib.machinery.ModuleSpec(name, _NotebookLoader(support), origin=str(HERE / chosen))
+
+
+class _NotebookLoader:
+    def __init__(self, support):
+        self.support = support
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        module.__file__ = spec_origin = module.__spec__.origin
+        module.__notebook_module__ = True
+        for label, code in self.support.notebook_cells(spec_origin):
+            exec(self.support._compile_cell(code, label), module.__dict__)
+
+
+def _lesson_support():
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    return importlib.import_module("lesson_support")
+
+
+_FINDERS = []
+
+
 def pytest_configure(config):
+    _TESTED.clear()
+    for name in EXERCISES:  # a notebook's own check() hands over its kernel's functions
+        if getattr(sys.modules.get(name), "__kernel_notebook__", False):
+            _TESTED[name] = ("this notebook's kernel", "")
     _wrap_loaded()
-    sys.meta_path.insert(0, _Watcher())
+    _FINDERS[:] = [_Watcher(), _NotebookFinder()]
+    sys.meta_path[:0] = _FINDERS
+
+
+def pytest_unconfigure(config):
+    for finder in _FINDERS:
+        if finder in sys.meta_path:
+            sys.meta_path.remove(finder)
 
 
 @pytest.fixture(autouse=True)
@@ -130,13 +193,33 @@ def _warn_on_forbidden_routines():
 
 
 def _student_frames(excinfo):
-    """Traceback lines from the exercise files (not the tests, not libraries)."""
+    """Traceback lines from your code (not the tests, not libraries): where, the line, a caret."""
     lines = []
-    for entry in excinfo.traceback:
-        path = Path(str(entry.path))
-        if path.parent == HERE and not path.name.startswith(("test_", "conftest")):
-            lines.append(f"  {path.name}:{entry.lineno + 1} in {entry.name}: {str(entry.statement).strip()}")
-    return lines[-5:]
+    for frame in traceback.extract_tb(excinfo.tb):
+        path = Path(frame.filename)
+        notebook = ".ipynb, cell" in frame.filename or "ipykernel_" in frame.filename
+        if not notebook and not (path.parent == HERE and not path.name.startswith(
+                ("test_", "conftest", "lesson_support", "hand_in_check"))):
+            continue
+        lines.append(f"  {frame.filename if notebook else path.name}, line {frame.lineno}, in {frame.name}")
+        text = (frame.line or "").strip()
+        if text:
+            lines.append(f"    {text}")
+            raw = linecache.getline(frame.filename, frame.lineno).rstrip("\n")
+            indent = len(raw) - len(raw.lstrip())
+            start, end = frame.colno, frame.end_colno
+            if start is not None and end is not None and frame.end_lineno == frame.lineno and end > start >= indent:
+                lines.append("    " + " " * (start - indent) + "^" * (end - start))
+    return lines[-15:]
+
+
+def _where_to_write(function, path):
+    """The file a not-implemented function is written in: the one tested."""
+    for slug, functions in EXERCISES.items():
+        if function in functions and slug in _TESTED:
+            tested = _TESTED[slug][0]
+            return "its answer cell" if "kernel" in tested else tested
+    return path.name
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -148,8 +231,8 @@ def pytest_runtest_makereport(item, call):
     exc = call.excinfo.value
     if isinstance(exc, NotImplementedError):
         function = call.excinfo.traceback[-1].name
-        filename = Path(str(call.excinfo.traceback[-1].path)).name
-        report.longrepr = f"{function}() is not implemented yet: write its body in {filename}."
+        where = _where_to_write(function, Path(str(call.excinfo.traceback[-1].path)))
+        report.longrepr = f"{function}() is not implemented yet: write its body in {where}."
     elif isinstance(exc, AssertionError) and exc.args:
         report.longrepr = str(exc.args[0]).split("\nassert ")[0]
     else:
@@ -170,3 +253,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus):
     elif stats.get("failed"):
         terminalreporter.write_line(
             "Each failure above says which function to look at and what went wrong.", yellow=True)
+    for slug, (tested, why) in sorted(_TESTED.items()):
+        terminalreporter.write_line(f"{slug}: tested {tested}" + (f" ({why})." if why else "."))
