@@ -86,11 +86,13 @@ def write_gradebook(db_url: str, assignment: str, records: list[StudentRecord],
     Scores nobody may have given (``reject_forged_scores``) are dropped first and added
     to ``rejected``.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
+
+    from .nbgrader_gradebook import QuietGradebook
 
     _alembic_on_path()
     notes: list[str] = []
-    with Gradebook(db_url) as gb:
+    with QuietGradebook(db_url) as gb:
         try:
             source = gb.find_assignment(assignment)
         except MissingEntry:
