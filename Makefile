@@ -21,8 +21,9 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # One file per worker (--dist loadfile): a file's tests share its scratch course or cohort.
+# Files go out in collection order, the heaviest first (tests/conftest.py: HEAVIEST_FIRST).
 test: install
-	$(PY) -m pytest -n auto --dist loadfile
+	$(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # The Gradescope export in a fresh Debian root (mmdebstrap, chroot; needs root and, once, the network):
 # setup.sh then run_autograder, compared with the batch grader. docs/lms-and-gradescope.md.

@@ -42,8 +42,8 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def graded():
-    return small_class()
+def graded(tmp_path_factory):
+    return small_class(tmp_path_factory)
 
 
 def _visit(browser, path, shots, name):

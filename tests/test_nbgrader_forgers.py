@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from autograder.generation import notebooks, release
-from tests.test_nbgrader_roundtrip import _answers
+from tests.small_class import _answers
 from tests.test_release import released_course
 
 ROOT = Path(__file__).resolve().parent.parent

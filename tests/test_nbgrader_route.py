@@ -27,7 +27,7 @@ from autograder.generation import notebooks, release
 from autograder.core.manifest import exercises
 from autograder.core.record import CheckResult, ExerciseRecord, StudentRecord
 from autograder.routes.nbgrader_preprocessors import TABLE_CSS
-from tests.test_nbgrader_roundtrip import _images, _submit
+from tests.small_class import _images, _submit
 from tests.test_release import released_course
 
 ROOT = Path(__file__).resolve().parent.parent

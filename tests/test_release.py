@@ -27,6 +27,11 @@ def released_course() -> tuple[Path, Path]:
     """
     course = Path(tempfile.mkdtemp(prefix="course-"))
     atexit.register(shutil.rmtree, course, ignore_errors=True)
+    return course, release_course_into(course)
+
+
+def release_course_into(course: Path) -> Path:
+    """Copy the course into ``course``, generate its notebooks and release them: the bundle's path."""
     for part in COURSE_PARTS:
         source = ROOT / part
         if source.is_dir():
@@ -36,7 +41,7 @@ def released_course() -> tuple[Path, Path]:
     notebooks.build_notebooks(course)  # from the checks as they are now (freshness is tested apart)
     bundle = course / "bundle"
     release.release(bundle, course=course)
-    return course, bundle
+    return bundle
 
 
 @functools.cache
