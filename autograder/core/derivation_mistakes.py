@@ -1,0 +1,311 @@
+"""The single-edit mistakes of a derivation, generated from the expression itself.
+
+A student who slips on paper makes one edit of a right expression: drops a
+constant factor or changes it (1/2, 2, n, n - 1), writes sigma where sigma**2
+belongs (or the reverse), flips a sign, drops a term, leaves the log of a
+product as a product of logs, drops |.|, changes a sum's bounds, replaces a
+symbol by a number computed from the data, or differentiates with respect to
+the wrong symbol. ``single_edits`` makes every such edit of an expression (a
+reference answer, a step of a reference chain, or the student's own previous
+step), each with the sentence that names it in the words of that expression;
+``explain`` matches a wrong expression against them by numbers (the fast
+arithmetic screens, the precise one confirms) and returns every sentence that
+explains it. ``which_part`` says what differs when no edit explains it.
+
+Nothing here evaluates a student's expression with SymPy: edits are built by
+``xreplace`` on the tree (with evaluation, on trees already bounded by
+``expression_tree``), and compared by ``equivalence``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from . import equivalence
+from .equivalence import FAST, numerically_equal, show
+
+#: Edits of one expression at most (a long student step gives more sites than that).
+MAX_EDITS = 400
+#: Parts of an expression whose edits are generated (larger: only the reference's are used).
+MAX_PARTS = 400
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One edit: its kind (for the tests' tally), the sentence naming it, the expression it gives."""
+
+    kind: str
+    sentence: str
+    model: sympy.Expr
+
+
+def _text(expr, limit: int = 80) -> str:
+    return show(expr, limit)
+
+
+def _terms(expr) -> list:
+    """Every term of every sum in ``expr`` (its Adds, at any depth, inside a Sum too)."""
+    out = []
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Add):
+            out.extend(node.args)
+    return out
+
+
+def _replace(expr, old, new):
+    try:
+        return expr.xreplace({old: new})
+    except Exception:  # SymPy cannot rebuild some odd tree with this part: no edit here
+        return None
+
+
+def _scales(expr) -> list:
+    """The positive symbols of ``expr`` that stand for a scale (sigma, b): their power is a classic slip."""
+    return sorted((s for s in expr.free_symbols
+                   if isinstance(s, sympy.Symbol) and s.is_positive and not s.is_integer
+                   and str(s) in ("sigma", "b")), key=str)
+
+
+def single_edits(expr, *, where: str = "", n=None, derivative_of=None) -> list[Edit]:
+    """Every single-edit mistake of ``expr``.
+
+    ``where`` finishes the sentences ("where step 3 has ...": the student's own step);
+    ``n`` is the exercise's count symbol (the factors n and n - 1); ``derivative_of`` is
+    ``(parent, variable)`` when ``expr`` is a derivative (then the derivative with respect to
+    each other symbol of ``parent`` is an edit too)."""
+    edits: list[Edit] = []
+    seen: set = set()
+
+    def add(kind: str, sentence: str, model) -> None:
+        if model is None or model == expr or len(edits) >= MAX_EDITS:
+            return
+        key = model
+        if key in seen:
+            return
+        seen.add(key)
+        edits.append(Edit(kind, sentence, model))
+
+    def belongs(term) -> str:
+        return f"where {where} has {_text(term)}" if where else f"where {_text(term)} belongs"
+
+    # The whole expression.
+    add("sign", "it has the wrong sign (the whole expression is negated)", -expr)
+    if n is not None:
+        add("factor", "it is divided by n: that is the mean, where the sum belongs", expr / n)
+        add("factor", "it is n times too large: a factor n too many", expr * n)
+    add("factor", "it is twice too large: a factor 2 too many", 2 * expr)
+    add("factor", "it is half the right value: a factor 1/2 too many", expr / 2)
+
+    for term in dict.fromkeys(_terms(expr)):
+        coefficient, rest = term.as_coeff_Mul()
+        add("drop", f"it drops the term {_text(term)}", _replace(expr, term, sympy.Integer(0)))
+        add("sign", f"the term {_text(term)} has the wrong sign", _replace(expr, term, -term))
+        if coefficient.is_Rational and abs(coefficient.q) != 1:
+            factor = sympy.Rational(1, coefficient.q)
+            changed = term / factor
+            add("factor", f"it has {_text(changed)} {belongs(term)}: the factor {factor} is missing",
+                _replace(expr, term, changed))
+        changed = term * 2
+        add("factor", f"it has {_text(changed)} {belongs(term)}: a factor 2 too many",
+            _replace(expr, term, changed))
+        changed = term / 2
+        add("factor", f"it has {_text(changed)} {belongs(term)}: a factor 1/2 too many (or a 2 missing)",
+            _replace(expr, term, changed))
+        if n is not None and term.has(n):
+            factors = sympy.Mul.make_args(term)
+            if n in factors:
+                changed = term / n
+                add("factor", f"it has {_text(changed)} {belongs(term)}: the factor n is missing "
+                    f"(a sum of n equal terms is n times the term)", _replace(expr, term, changed))
+                changed = term / n * (n - 1)
+                add("factor", f"it has {_text(changed)} {belongs(term)}: n - 1 where n belongs",
+                    _replace(expr, term, changed))
+        elif n is not None and not isinstance(term, sympy.Sum):
+            changed = term * n
+            add("factor", f"it has {_text(changed)} {belongs(term)}: a factor n too many",
+                _replace(expr, term, changed))
+
+    for scale in _scales(expr):
+        name = str(scale)
+        squared = scale**2
+        halved = expr.xreplace({squared: scale, scale**-2: scale**-1, scale**4: squared, scale**-4: scale**-2})
+        add("power", f"{name} where {name}**2 belongs", halved if halved != expr else None)
+        for power in dict.fromkeys(p for p in sympy.preorder_traversal(expr)
+                                   if isinstance(p, sympy.Pow) and p.base == scale and p.exp.is_Integer
+                                   and p.exp % 2 == 0):
+            smaller = scale ** (power.exp / 2)
+            add("power", f"{name} where {name}**2 belongs (in {_text(power)})", _replace(expr, power, smaller))
+        for log in dict.fromkeys(g for g in sympy.preorder_traversal(expr)
+                                 if isinstance(g, sympy.log) and g.args[0] == scale):
+            add("power", f"{name}**2 where {name} belongs (in {_text(log)})",
+                _replace(expr, log, sympy.log(squared)))
+        doubled = expr.xreplace({scale: squared})
+        add("power", f"{name}**2 where {name} belongs", doubled)
+
+    for log in dict.fromkeys(g for g in sympy.preorder_traversal(expr) if isinstance(g, sympy.log)):
+        argument = log.args[0]
+        if isinstance(argument, sympy.Mul) and len(argument.args) > 1:
+            product = sympy.Mul(*[sympy.log(f) for f in argument.args])
+            add("log", f"the log of the product {_text(argument)} is left as a product of logs, "
+                f"{_text(product)}: the log of a product is the sum of the logs", _replace(expr, log, product))
+            pieces = sympy.Add(*[sympy.log(f) for f in argument.args[1:]])
+            add("log", f"it takes the log of only one factor of {_text(argument)}: log({_text(argument)}) "
+                f"is the sum of the logs of its factors", _replace(expr, log, pieces))
+
+    for absolute in dict.fromkeys(a for a in sympy.preorder_traversal(expr) if isinstance(a, sympy.Abs)):
+        inner = absolute.args[0]
+        add("abs", f"it has {_text(inner)} where |{_text(inner)}| belongs: the absolute value is dropped",
+            _replace(expr, absolute, inner))
+
+    for total in dict.fromkeys(s for s in sympy.preorder_traversal(expr) if isinstance(s, sympy.Sum)):
+        if len(total.limits) != 1:
+            continue
+        index, low, high = total.limits[0]
+        for new_low, new_high in ((low, high - 1), (low + 1, high), (low, high + 1), (low - 1, high - 1)):
+            changed = sympy.Sum(total.function, (index, new_low, new_high))
+            add("sum", f"the sum runs over {index} = {new_low} .. {new_high} where it runs over "
+                f"{low} .. {high}", _replace(expr, total, changed))
+        for indexed in dict.fromkeys(a for a in total.function.atoms(sympy.Indexed) if a.indices == (index,)):
+            changed = total.function.xreplace({indexed: indexed.base[high]})
+            add("index", f"it has {indexed.base}[{high}] where {indexed} belongs inside the sum",
+                _replace(expr, total, sympy.Sum(changed, total.limits[0])))
+
+    if derivative_of is not None:
+        parent, variable = derivative_of
+        for other in sorted(parent.free_symbols - {variable}, key=str):
+            if isinstance(other, sympy.Symbol) and not other.is_integer:
+                add("variable", f"it is the derivative with respect to {other}, not {variable}",
+                    sympy.diff(parent, other))
+        if variable.is_positive:
+            square = sympy.Dummy("square", positive=True)
+            by_square = sympy.diff(parent.xreplace({variable: sympy.sqrt(square)}), square).xreplace(
+                {square: variable**2})
+            add("variable", f"it is the derivative with respect to {variable}**2, not {variable}", by_square)
+    return edits
+
+
+def number_for_part(got, want) -> list[Edit]:
+    """The edits that replace a part of ``want`` by one of the decimal numbers ``got`` holds:
+    a symbol (or mu_hat, sum_x / n) replaced by its value on one dataset."""
+    numbers = sorted(got.atoms(sympy.Float), key=float)[:3]
+    if not numbers:
+        return []
+    parts = [p for p in dict.fromkeys(sympy.preorder_traversal(want))
+             if p.free_symbols and not isinstance(p, (sympy.Sum, sympy.Tuple, sympy.IndexedBase))
+             and not (isinstance(p, sympy.Symbol) and p.is_integer and p != want)][:60]
+    edits = []
+    for number in numbers:
+        for part in parts:
+            model = _replace(want, part, number)
+            if model is not None and model != want:
+                edits.append(Edit("number", f"it has the number {float(number):g} where {_text(part)} "
+                                  f"belongs: write the symbol (or the expression in the stub's symbols), "
+                                  f"not its value on one dataset", model))
+    return edits
+
+
+def rounded(got, want, points: list[dict]) -> list[Edit]:
+    """``got`` holds decimal numbers and equals ``want`` to five digits but not exactly: exact
+    values (pi, 1/2, log(2*pi)) written as rounded decimals. An edit with ``got`` as its model."""
+    numbers = sorted({float(f) for f in got.atoms(sympy.Float)})
+    if not numbers:
+        return []
+    near = [a is not None and b is not None and abs(a - b) <= 1e-4 * max(1.0, abs(a), abs(b))
+            for a, b in zip(equivalence.values(got, points, FAST), equivalence.values(want, points, FAST))]
+    if sum(near) < equivalence.MIN_DEFINED or not all(near):
+        return []
+    shown = ", ".join(f"{v:g}" for v in numbers[:3])
+    return [Edit("number", f"it holds the rounded decimal number{'s' if len(numbers) > 1 else ''} {shown} "
+                 f"where an exact value belongs (sp.pi, sp.Rational(1, 2), sp.log(2*sp.pi)): the grader "
+                 f"compares to 12 digits", got)]
+
+
+def explain(got, edits: list[Edit], points: list[dict], most: int = 2) -> list[Edit]:
+    """The edits ``got`` equals (screened fast, confirmed precisely), at most ``most`` of them
+    with distinct sentences; an empty list when none explains it."""
+    found: list[Edit] = []
+    for edit in edits:
+        if numerically_equal(got, edit.model, points, FAST) is not True:
+            continue
+        if numerically_equal(got, edit.model, points) is not True:
+            continue
+        if any(edit.sentence == f.sentence for f in found):
+            continue
+        found.append(edit)
+        if len(found) >= most:
+            break
+    return found
+
+
+def sentence(found: list[Edit]) -> str:
+    """One sentence for one edit, both for two ("either ... or ...")."""
+    if len(found) == 1:
+        return found[0].sentence
+    return "either " + " or ".join(f.sentence for f in found)
+
+
+def which_part(got, want, points: list[dict], symbols: dict) -> str:
+    """What differs, when no edit explains ``got``: one term's coefficient, or the symbols the
+    difference depends on (``symbols``: name -> Symbol, the scalar ones are varied)."""
+    for term in dict.fromkeys(sympy.Add.make_args(want.function if isinstance(want, sympy.Sum) else want)):
+        ratio = _constant_ratio(got, want, term, points)
+        if ratio is not None:
+            if abs(ratio + 1) < 1e-9:
+                return f"it lacks the term {_text(term)} (the rest agrees)"
+            return (f"the part that differs is the term {_text(term)}: yours has "
+                    f"{_number(ratio + 1)} times it (the rest agrees)")
+    depends = _depends_on(got, want, points, symbols)
+    if depends:
+        return (f"the difference from the right answer changes with {', '.join(depends)} only: "
+                f"look at the parts with {' and '.join(depends)}")
+    return ""
+
+
+def _number(value: float) -> str:
+    fraction = sympy.Rational(value).limit_denominator(12)
+    if abs(float(fraction) - value) < 1e-9:
+        return str(fraction)
+    return f"{value:.6g}"
+
+
+def _constant_ratio(got, want, term, points) -> float | None:
+    """c when got = want + c*term at every point (a term's coefficient changed)."""
+    ratios = []
+    for point in points[:6]:
+        try:
+            g, w, t = (equivalence.evaluate(e, point, FAST) for e in (got, want, term))
+        except equivalence.Undefined:
+            continue
+        if abs(t) < 1e-9:
+            continue
+        ratios.append((g - w) / t)
+    if len(ratios) < 3 or any(abs(r.imag) > 1e-9 for r in ratios):
+        return None
+    first = ratios[0].real
+    if abs(first) > 1e-9 and all(abs(r.real - first) <= 1e-7 * max(1.0, abs(first)) for r in ratios):
+        return first
+    return None
+
+
+def _depends_on(got, want, points, symbols: dict) -> list[str]:
+    names = []
+    for name, symbol in symbols.items():
+        if not isinstance(symbol, sympy.Symbol) or symbol.is_integer or not (got.has(symbol) or want.has(symbol)):
+            continue
+        changes = 0
+        for point in points[:4]:
+            if symbol not in point:
+                continue
+            moved = {**point, symbol: point[symbol] * 1.37 + 0.11}
+            try:
+                before = equivalence.evaluate(got, point, FAST) - equivalence.evaluate(want, point, FAST)
+                after = equivalence.evaluate(got, moved, FAST) - equivalence.evaluate(want, moved, FAST)
+            except equivalence.Undefined:
+                continue
+            if abs(before - after) > 1e-7 * max(1.0, abs(before)):
+                changes += 1
+        if changes:
+            names.append(name)
+    return names
