@@ -154,7 +154,7 @@ def test_the_cost_benchmark_runs_on_the_reference():
 
     costs = derivation_cost.measure(derivation_cost.submissions(quick=True)[:1])
     assert costs[0].name == "reference" and costs[0].points == costs[0].max_points == 27
-    assert costs[0].visits > 0 and "parts visited" in derivation_cost.table(costs)
+    assert "parts visited" in derivation_cost.table(costs)
 
 
 def test_links_that_do_not_start_at_the_definition_earn_nothing(grade_source):
