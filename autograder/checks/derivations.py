@@ -353,6 +353,21 @@ def hessian_at_mle_is_negative_definite(student):
         expect_equivalent(got, want, PROBLEM, call=call, what=name, mistakes=mistakes)
 
 
+#: Each answer's reference as the checks compare it, and what it is the derivative of (if it is one):
+#: the generated mistakes are the single edits of these (``tests/test_derivation_mistakes.py``).
+ANSWERS = {
+    "log_likelihood": (ELL, None),
+    "score_mu": (SCORE_MU, (ELL, mu)),
+    "score_sigma": (SCORE_SIGMA, (ELL, sigma)),
+    "mle_mu": (MU_HAT, None),
+    "mle_sigma": (SIGMA_HAT, None),
+    "nll_slope_in_mse": (sp.diff(n / 2 * sp.log(2 * sp.pi * sigma**2) + n * MSE / (2 * sigma**2), MSE),
+                         (n / 2 * sp.log(2 * sp.pi * sigma**2) + n * MSE / (2 * sigma**2), MSE)),
+    "sigma2_at_optimum": (MSE, None),
+}
+CHAINS = ("log_likelihood_steps", "gaussian_nll_steps", "laplace_nll_steps", "bernoulli_nll_steps")
+
+
 # --------------------------------------------------------------------------
 # Part 2: MSE and the Gaussian NLL, with Laplace and Bernoulli
 # --------------------------------------------------------------------------

@@ -109,8 +109,9 @@ FAST = mpmath.fp
 
 
 def evaluate(expr, point: dict, ctx=PRECISE) -> complex:
-    """The value of ``expr`` at ``point`` as a Python complex (complex arithmetic, so a wrong
-    log of a negative is a value); computed in ``ctx`` (``PRECISE`` unless asked)."""
+    """The value of ``expr`` at ``point`` as a Python complex (real arithmetic that turns complex
+    where it must, so a wrong log of a negative is a value); computed in ``ctx`` (``PRECISE``
+    unless asked)."""
     value = _value(expr, point, ctx)
     return complex(value)
 
@@ -170,25 +171,25 @@ def _eval(expr, point: dict, bound: dict, budget: list, ctx):
         raise TooCostly("too many parts to evaluate")
     if expr.is_Symbol:
         if expr in bound:
-            return ctx.mpc(bound[expr])
+            return ctx.mpf(bound[expr])
         if expr in point:
-            return ctx.mpc(point[expr])
+            return ctx.mpf(point[expr])
         raise Undefined(f"no value for {expr}")
     if expr.is_Number:
         if expr.is_Rational:
-            return ctx.mpc(ctx.mpf(int(expr.p)) / int(expr.q))
-        return ctx.mpc(float(expr)) if ctx is FAST else ctx.mpc(ctx.mpf(expr._mpf_))
+            return ctx.mpf(int(expr.p)) / int(expr.q)
+        return ctx.mpf(float(expr)) if ctx is FAST else ctx.mpf(expr._mpf_)
     if expr is sympy.pi:
-        return ctx.mpc(ctx.pi)
+        return ctx.mpf(ctx.pi)
     if expr is sympy.E:
-        return ctx.mpc(ctx.e)
+        return ctx.mpf(ctx.e)
     if expr.is_Add:
-        total = ctx.mpc(0)
+        total = ctx.mpf(0)
         for a in expr.args:
             total += _eval(a, point, bound, budget, ctx)
         return _guard(total, ctx)
     if expr.is_Mul:
-        value = ctx.mpc(1)
+        value = ctx.mpf(1)
         for a in expr.args:
             value = _guard(value * _eval(a, point, bound, budget, ctx), ctx)
         return value
@@ -203,10 +204,10 @@ def _eval(expr, point: dict, bound: dict, budget: list, ctx):
     if isinstance(expr, sympy.exp):
         return _exp(_eval(expr.args[0], point, bound, budget, ctx), ctx)
     if isinstance(expr, sympy.Abs):
-        return ctx.mpc(abs(_eval(expr.args[0], point, bound, budget, ctx)))
+        return ctx.mpf(abs(_eval(expr.args[0], point, bound, budget, ctx)))
     if isinstance(expr, sympy.sign):
         value = _eval(expr.args[0], point, bound, budget, ctx)
-        return ctx.mpc(0) if value == 0 else value / abs(value)
+        return ctx.mpf(0) if value == 0 else value / abs(value)
     if isinstance(expr, sympy.Indexed):
         return _indexed(expr, point, bound, budget, ctx)
     if isinstance(expr, sympy.Sum):
@@ -224,7 +225,7 @@ def _power(base, exponent, ctx):
     if base == 0:
         if exponent.real <= 0:
             raise ZeroDivisionError("0 to a power that is not positive")
-        return ctx.mpc(0)
+        return ctx.mpf(0)
     if exponent.imag == 0 and exponent.real == int(exponent.real) and abs(exponent.real) <= 64:
         return _guard(base ** int(exponent.real), ctx)
     return _exp(exponent * ctx.log(base), ctx)
@@ -244,7 +245,7 @@ def _indexed(expr, point: dict, bound: dict, budget: list, ctx):
     if not 1 <= k <= len(values):
         raise Undefined(f"{expr.base}[{k}] is outside the data {expr.base}[1] .. {expr.base}[n]: "
                         f"sums run over i = 1 .. n")
-    return ctx.mpc(values[k - 1])
+    return ctx.mpf(values[k - 1])
 
 
 def _sum(body, limits: list, point: dict, bound: dict, budget: list, ctx):
@@ -255,7 +256,7 @@ def _sum(body, limits: list, point: dict, bound: dict, budget: list, ctx):
     high = _integer(_eval(high, point, bound, budget, ctx), "an upper limit")
     if high - low + 1 > MAX_TERMS:
         raise Undefined("a sum of too many terms")
-    total = ctx.mpc(0)
+    total = ctx.mpf(0)
     for k in range(low, high + 1):
         total += _sum(body, limits[1:], point, {**bound, index: k}, budget, ctx)
     return _guard(total, ctx)

@@ -155,9 +155,17 @@ def generated_edits(want, problem: Problem, *, where: str = "", derivative_of=No
     if key not in _EDITS:
         if len(_EDITS) > 256:
             _EDITS.clear()
-        _EDITS[key] = derivation_mistakes.single_edits(want, where=where, n=problem.domain.n,
-                                                       derivative_of=derivative_of)
+        edits = derivation_mistakes.single_edits(want, where=where, n=problem.domain.n,
+                                                 derivative_of=derivative_of)
+        _EDITS[key] = [e for e in edits if _a_mistake(e.model, want, problem)]
     return _EDITS[key]
+
+
+def _a_mistake(model, want, problem: Problem) -> bool:
+    """An edit that changes the value and that a student's SymPy could hand in (no I, oo, nan)."""
+    if model.has(sympy.I, sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return False
+    return numerically_equal(model, want, problem.points(), equivalence.FAST) is False
 
 
 def explain_edit(got, want, problem: Problem, *, derivative_of=None) -> str | None:
