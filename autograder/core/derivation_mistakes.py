@@ -231,9 +231,9 @@ def number_for_part(got, want) -> list[Edit]:
         for part in parts:
             model = _replace(want, part, number)
             if model is not None and model != want:
-                edits.append(Edit("number", f"it has the number {float(number):g} where {_text(part)} "
-                                  f"belongs: write the symbol (or the expression in the stub's symbols), "
-                                  f"not its value on one dataset", model))
+                edits.append(Edit("number", f"it has the decimal number {float(number):g} where "
+                                  f"{_text(part)} belongs: write it with the stub's symbols, not numbers "
+                                  f"from one dataset", model))
     return edits
 
 
