@@ -319,7 +319,8 @@ def mle_sigma_divides_by_n(student):
     expect_names(got, DATA, _call("mle_sigma"), "sigma_hat",
                  "Substitute mu = mu_hat before solving dl/dsigma = 0 for sigma.")
     unbiased = (sum_x2 - sum_x**2 / n) / (n - 1)
-    expect_equivalent(got, SIGMA_HAT, PROBLEM, call=_call("mle_sigma"), what="sigma_hat", mistakes={
+    expect_equivalent(got, SIGMA_HAT, PROBLEM, call=_call("mle_sigma"), what="sigma_hat",
+                      forms=[sp.sqrt(SQUARES / n)], mistakes={
         "sigma_hat divides by n - 1 (the unbiased estimate); the MLE divides by n.": sp.sqrt(unbiased),
         "sigma_hat is the variance: the MLE of sigma is its square root.": VARIANCE_HAT,
         "sigma_hat is the unbiased variance: the MLE is the square root of the mean squared deviation.":

@@ -68,6 +68,20 @@ def _at(expr, path, new):
         return None
 
 
+def _context(expr, path) -> str:
+    """The part around the one at ``path`` a student would recognise: its log, or its term."""
+    ancestors = [expr]
+    for k in path[:-1]:
+        ancestors.append(ancestors[-1].args[k])
+    for depth in range(len(ancestors) - 1, -1, -1):
+        node = ancestors[depth]
+        if isinstance(node, sympy.log) or depth == 0:
+            return _text(node)
+        if isinstance(ancestors[depth - 1], sympy.Add):
+            return _text(node)
+    return _text(expr)
+
+
 def _main_terms(expr, path=()):
     """The terms of the derivation's sums: the top Add's, a Sum's, a negated or scaled Sum's."""
     if isinstance(expr, sympy.Add):
@@ -164,10 +178,10 @@ def single_edits(expr, *, where: str = "", n=None, derivative_of=None) -> list[E
         for path, node in parts:
             if (isinstance(node, sympy.Pow) and node.base == scale and node.exp.is_Integer
                     and node.exp % 2 == 0):
-                add("power", f"{name} where {name}**2 belongs (in {_text(node)})",
+                add("power", f"{name} where {name}**2 belongs (in {_context(expr, path)})",
                     _at(expr, path, scale ** (node.exp / 2)))
             elif isinstance(node, sympy.log) and node.args[0] == scale:
-                add("power", f"{name}**2 where {name} belongs (in {_text(node)})",
+                add("power", f"{name}**2 where {name} belongs (in {_context(expr, path + (0,))})",
                     _at(expr, path, sympy.log(squared)))
         add("power", f"{name}**2 where {name} belongs", expr.xreplace({scale: squared}))
 
@@ -220,9 +234,12 @@ def _replace(expr, old, new):
 def number_for_part(got, want) -> list[Edit]:
     """The edits that replace a part of ``want`` by one of the decimal numbers ``got`` holds:
     a symbol (or mu_hat, sum_x / n) replaced by its value on one dataset."""
-    numbers = sorted(got.atoms(sympy.Float), key=float)[:3]
-    if not numbers:
+    floats = sorted(got.atoms(sympy.Float), key=float)[:3]
+    if not floats:
         return []
+    # the number itself, or the one it came from: 2*0.73 and 0.73**2 are what a student's SymPy keeps
+    numbers = list(dict.fromkeys(sympy.Float(v) for f in floats
+                                 for v in (float(f), -float(f), float(f) / 2, -float(f) / 2, abs(float(f)) ** 0.5)))
     parts = [p for p in dict.fromkeys(sympy.preorder_traversal(want))
              if p.free_symbols and not isinstance(p, (sympy.Sum, sympy.Tuple, sympy.IndexedBase))
              and not (isinstance(p, sympy.Symbol) and p.is_integer and p != want)][:60]
@@ -249,8 +266,8 @@ def rounded(got, want, points: list[dict]) -> list[Edit]:
         return []
     shown = ", ".join(f"{v:g}" for v in numbers[:3])
     return [Edit("number", f"it holds the rounded decimal number{'s' if len(numbers) > 1 else ''} {shown} "
-                 f"where an exact value belongs (sp.pi, sp.Rational(1, 2), sp.log(2*sp.pi)): the grader "
-                 f"compares to 12 digits", got)]
+                 f"where an exact value belongs: write exact values (sp.pi, sp.Rational(1, 2), "
+                 f"sp.log(2*sp.pi)); the grader compares to 12 digits", got)]
 
 
 def explain(got, edits: list[Edit], points: list[dict], most: int = 2) -> list[Edit]:

@@ -168,17 +168,18 @@ def _a_mistake(model, want, problem: Problem) -> bool:
     return numerically_equal(model, want, problem.points(), equivalence.FAST) is False
 
 
-def explain_edit(got, want, problem: Problem, *, derivative_of=None) -> str | None:
-    """The sentence naming the single edit of ``want`` that ``got`` is (both when two are), if any."""
+def explain_edit(got, want, problem: Problem, *, derivative_of=None, forms=()) -> str | None:
+    """The sentence naming the single edit of ``want`` that ``got`` is (both when two are), if any.
+    ``forms``: other forms of ``want`` whose parts a student may have replaced by a number."""
     edits = (derivation_mistakes.rounded(got, want, problem.points())
              + generated_edits(want, problem, derivative_of=derivative_of)
-             + derivation_mistakes.number_for_part(got, want))
+             + [e for form in (want, *forms) for e in derivation_mistakes.number_for_part(got, form)])
     found = derivation_mistakes.explain(got, edits, problem.points())
     return derivation_mistakes.sentence(found) if found else None
 
 
 def expect_equivalent(got, want, problem: Problem, *, call: str, what: str = "it",
-                      mistakes: dict | None = None, derivative_of=None) -> None:
+                      mistakes: dict | None = None, derivative_of=None, forms=()) -> None:
     """Fail unless ``got`` equals ``want``; name the mistake when it equals a mistake model (the
     check's own first, then the single edits of ``want``; ``derivative_of``: (parent, variable))."""
     verdict = numerically_equal(got, want, problem.points())
@@ -189,7 +190,7 @@ def expect_equivalent(got, want, problem: Problem, *, call: str, what: str = "it
         return
     message = matching_mistake(got, mistakes or {}, problem)
     if message is None:
-        message = explain_edit(got, want, problem, derivative_of=derivative_of)
+        message = explain_edit(got, want, problem, derivative_of=derivative_of, forms=forms)
         if message is not None:
             framework.name_mistake(message)
             message = message[:1].upper() + message[1:] + "."
