@@ -245,33 +245,43 @@ def _number(head: str, values: list):
 
 
 def _check_sizes(expr) -> None:
-    """Refuse a power or an exponential SymPy would take for ever to compute exactly.
+    """Refuse a number SymPy would take for ever to compute exactly.
 
     Every exponent (of a ``Pow``, or the argument of ``exp``) without a symbol is valued in
-    bounded arithmetic and must stay within ``MAX_EXPONENT``; every part without a symbol
-    must stay within ``MAX_POWER_DIGITS`` digits; a root of an order above 1000 is refused.
-    The expression is not evaluated to find out (``equivalence`` counts its operations)."""
+    bounded arithmetic and must stay within ``MAX_EXPONENT``; every part without a symbol (a
+    power, a product, a sum of numbers) must stay within ``MAX_POWER_DIGITS`` digits; a root
+    of an order above 1000 is refused. Nothing is evaluated by SymPy to find out
+    (``equivalence`` counts its operations), and each part is looked at once."""
+    _sizes(expr)
+
+
+def _sizes(node) -> bool:
+    """Check ``node``'s parts; True if it holds a symbol (then its size is not a number's)."""
     from . import equivalence
 
-    def digits(part) -> float:
-        found = equivalence.digits(part)
-        return -math.inf if found is None else found
-
-    for node in sympy.preorder_traversal(expr):
-        if isinstance(node, sympy.Pow):
-            exponent = node.exp
-        elif isinstance(node, sympy.exp):
-            exponent = node.args[0]
-        else:
-            continue
+    if node.is_Atom:
+        return not node.is_Number and node not in (sympy.pi, sympy.E)
+    if isinstance(node, (sympy.Indexed, sympy.IndexedBase)):
+        return True
+    symbolic = [_sizes(child) for child in node.args]
+    if isinstance(node, (sympy.Pow, sympy.exp)):
+        exponent = node.exp if isinstance(node, sympy.Pow) else node.args[0]
         if exponent.is_Rational and abs(int(exponent.q)) > 1000:
             raise Refused("it holds a root of an order above 1000.")
-        if not exponent.free_symbols and digits(exponent) > math.log10(MAX_EXPONENT):
+        if not symbolic[-1] and _digits(equivalence, exponent) > math.log10(MAX_EXPONENT):
             raise Refused(f"it holds a power with an exponent above {MAX_EXPONENT}, far too large "
                           f"to compute; the derivations need small powers only.")
-        if not node.free_symbols and digits(node) > MAX_POWER_DIGITS:
-            raise Refused(f"it holds a power of a number of more than {MAX_POWER_DIGITS} digits, "
-                          f"far too large to compute.")
+    if any(symbolic) or isinstance(node, (sympy.Tuple, sympy.Sum)):
+        return any(symbolic) or isinstance(node, sympy.Sum)
+    if _digits(equivalence, node) > MAX_POWER_DIGITS:
+        raise Refused(f"it holds a number of more than {MAX_POWER_DIGITS} digits (a power or a product "
+                      f"of numbers), far too large to compute.")
+    return False
+
+
+def _digits(equivalence, part) -> float:
+    found = equivalence.digits(part)
+    return -math.inf if found is None else found
 
 
 def _evaluated(expr):

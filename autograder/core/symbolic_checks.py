@@ -22,6 +22,7 @@ from .equivalence import Domain, numerically_equal, show
 from .expression_tree import Refused, build
 from .framework import CheckFailed, fmt, returned
 from ..sandbox.expression_wire import ExpressionTree
+from ..sandbox.wire import Unsupported
 
 
 @dataclass
@@ -47,6 +48,8 @@ def as_expression(value, problem: Problem, call: str, what: str = "it") -> sympy
         except (RecursionError, ValueError, TypeError, ArithmeticError) as exc:
             raise CheckFailed(f"Called {call}: {what} cannot be graded: it is not an expression the "
                               f"grader can rebuild ({type(exc).__name__}).") from None
+    if isinstance(value, Unsupported) and str(value.description).startswith("a SymPy"):
+        raise CheckFailed(f"Called {call}: {what} cannot be graded: it is {value.description}.")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise returned(call, "a SymPy expression", value)
     return sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)
@@ -82,7 +85,7 @@ def as_chain(value, problem: Problem, call: str) -> list:
     value = _as_list(value, call, "a list of SymPy expressions")
     steps = [as_expression(value[0], problem, call, "step 1")]
     for k, item in enumerate(value[1:], start=2):
-        if not isinstance(item, (ExpressionTree, int, float)) or isinstance(item, bool):
+        if not isinstance(item, (ExpressionTree, int, float, Unsupported)) or isinstance(item, bool):
             steps.append(Unreadable(k, f"step {k} should be a SymPy expression, but it is {fmt(item)}."))
             continue
         try:

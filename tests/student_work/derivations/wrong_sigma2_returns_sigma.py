@@ -55,26 +55,23 @@ def log_likelihood_steps():
     return [step1, step2, step3, step4]
 
 def score_mu():
-    return sp.diff(log_likelihood(), mu)
+    ell = -n * sp.log(2 * sp.pi) / 2 - n * sp.log(sigma) - (sum_x2 - 2 * mu * sum_x + n * mu**2) / (2 * sigma**2)
+    return sp.diff(ell, mu)
 
 def score_sigma():
-    return sp.diff(log_likelihood(), sigma)
+    ell = -n * sp.log(2 * sp.pi) / 2 - n * sp.log(sigma) - (sum_x2 - 2 * mu * sum_x + n * mu**2) / (2 * sigma**2)
+    return sp.diff(ell, sigma)
 
 def mle_mu():
-    return sp.solve(sp.Eq(score_mu(), 0), mu)[0]
+    return sum_x / n
 
 def mle_sigma():
-    at_mu_hat = score_sigma().subs(mu, mle_mu())
-    roots = sp.solve(at_mu_hat, sigma)
-    return roots[0]
+    return sp.sqrt(sum_x2 / n - (sum_x / n) ** 2)
 
 def hessian_at_mle():
-    ll = log_likelihood()
-    point = {mu: mle_mu(), sigma: mle_sigma()}
-    d_mumu = sp.diff(ll, mu, mu).subs(point)
-    d_musigma = sp.diff(ll, mu, sigma).subs(point)
-    d_sigmasigma = sp.diff(ll, sigma, sigma).subs(point)
-    return [sp.simplify(d_mumu), sp.simplify(d_musigma), sp.simplify(d_sigmasigma)]
+    ell = -n * sp.log(2 * sp.pi) / 2 - n * sp.log(sigma) - (sum_x2 - 2 * mu * sum_x + n * mu**2) / (2 * sigma**2)
+    at = {mu: sum_x / n, sigma: sp.sqrt(sum_x2 / n - (sum_x / n) ** 2)}
+    return [sp.simplify(sp.diff(ell, a, c).subs(at)) for a, c in ((mu, mu), (mu, sigma), (sigma, sigma))]
 
 def gaussian_nll_steps():
     s1 = GAUSSIAN_NLL
@@ -84,7 +81,7 @@ def gaussian_nll_steps():
     return [s1, s2, s3, s4]
 
 def nll_slope_in_mse():
-    return sp.diff(gaussian_nll_steps()[-1], MSE)
+    return sp.diff(n * sp.log(2 * sp.pi * sigma**2) / 2 + n * MSE / (2 * sigma**2), MSE)
 
 def sigma2_at_optimum():
     nll = gaussian_nll_steps()[-1]
