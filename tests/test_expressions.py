@@ -228,3 +228,30 @@ def test_derivatives_are_taken_but_only_a_few_of_low_order():
         round_trip(sp.Derivative(sigma**9, (sigma, 5)))
     with pytest.raises(Refused, match="order above 4"):
         round_trip(sp.Derivative(sigma**9 * mu**9, (sigma, 3), (mu, 2)))
+
+
+def test_the_readme_and_the_docs_state_the_limits_the_grader_applies():
+    """One rule, one number: the wire, the builder and the messages read these constants; the
+    README and docs/derivations.md must quote the same."""
+    import re
+    from pathlib import Path
+
+    from autograder.sandbox.expression_wire import MAX_DIGITS, MAX_EXPONENT, MAX_POWER_DIGITS
+
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r"at most ([\d,]+) parts, (\d+) levels, (\d+)-digit integers, exponents up to "
+                         r"([\d,]+) and\s+numbers of at most ([\d,]+) digits")
+    for name in ("README.md", "docs/derivations.md"):
+        found = pattern.search((root / name).read_text())
+        assert found, f"{name} no longer states the limits of a SymPy answer"
+        assert [int(g.replace(",", "")) for g in found.groups()] == [
+            MAX_NODES, MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, MAX_POWER_DIGITS], name
+
+
+def test_messages_quote_the_constants_and_the_students_words():
+    wide = ["Add"] + [["Symbol", "mu"]] * (MAX_NODES + 1)
+    with pytest.raises(Refused, match=f"more than {MAX_NODES} parts"):
+        build(wide, SYMBOLS)
+    from autograder.core.framework import TIMEOUT_HINTS
+
+    assert "NumPy" not in TIMEOUT_HINTS["derivations"] and "SymPy" in TIMEOUT_HINTS["derivations"]

@@ -17,10 +17,10 @@ How likely is a false "equal"? Two different expressions of this exercise
 by a function that is non-zero almost everywhere. A false "equal" needs that
 difference to be within ``RTOL`` (1e-12, relative) at every one of the
 ``POINTS`` = 12 independent points. If the two differ by more than ``RTOL`` on
-a share q of the domain, the chance is at most (1 - q)**12: below 1e-3 when
-they differ on half the domain, below 1e-24 when they differ on 99 % of it
-(every generated mistake of the exercise differs at all 12 points:
-``tests/test_derivation_mistakes.py``). docs/derivations.md says more.
+a share q of the domain, the chance is at most (1 - q)**12: below 2.5e-4 when
+they differ on half the domain, at most 1e-24 when they differ on 99 % of it
+(each generated mistake of the exercise differs at 10 or more of the 12 points).
+docs/derivations.md says more.
 
 Everything here runs in the grading process on expressions rebuilt by
 ``expression_tree.build`` with evaluation off; nothing here asks SymPy to

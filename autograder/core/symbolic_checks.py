@@ -60,7 +60,7 @@ def _as_list(value, call: str, what: str, count: int | None = None):
     if not isinstance(value, (list, tuple)) or (count is not None and len(value) != count):
         raise returned(call, what, value)
     if not value:
-        raise CheckFailed(f"Called {call}: it returned an empty list; {what} is expected.")
+        raise CheckFailed(f"Called {call}: it returned no step at all (an empty list); {what} is expected.")
     return value
 
 
@@ -82,7 +82,7 @@ class Unreadable:
 def as_chain(value, problem: Problem, call: str) -> list:
     """The steps of a derivation; a step after the first that cannot be rebuilt becomes
     ``Unreadable`` (only an unreadable first step fails the whole chain: it has no start)."""
-    value = _as_list(value, call, "a list of SymPy expressions")
+    value = _as_list(value, call, "a derivation: a list of SymPy expressions, one per step")
     steps = [as_expression(value[0], problem, call, "step 1")]
     for k, item in enumerate(value[1:], start=2):
         if not isinstance(item, (ExpressionTree, int, float, Unsupported)) or isinstance(item, bool):
