@@ -134,3 +134,18 @@ def test_two_edits_that_explain_one_answer_are_both_named():
     found = explain(got, single_edits(checks.ELL, n=n), checks.PROBLEM.points())
     text = sentence(found)
     assert text.startswith("either ") and "sigma**2 where sigma belongs" in text and "factor 2 too many" in text, text
+
+
+def test_an_answer_no_edit_explains_is_told_which_part_differs():
+    from autograder.core.symbolic_checks import explain_edit
+    from autograder.core.derivation_mistakes import which_part
+
+    n, mu, sigma = ref.n, ref.mu, ref.sigma
+    tripled = -n / 2 * sp.log(2 * sp.pi) - 3 * n * sp.log(sigma) - checks.SQUARES / (2 * sigma**2)
+    assert explain_edit(tripled, checks.ELL, checks.PROBLEM) is None
+    assert which_part(tripled, checks.ELL, checks.PROBLEM.points(), checks.PROBLEM.symbols) == (
+        "the part that differs is the term -n*log(sigma): yours has 3 times it (the rest agrees)")
+    cubed = checks.ELL + mu**3
+    assert "changes with mu only" in which_part(cubed, checks.ELL, checks.PROBLEM.points(), checks.PROBLEM.symbols)
+    results = _results("log_likelihood", Reference(log_likelihood=tripled))
+    assert "yours has 3 times it" in results[0].message and not results[0].passed
