@@ -28,8 +28,10 @@ from .equivalence import FAST, numerically_equal, show
 
 #: Edits of one expression at most (a long student step gives more sites than that).
 MAX_EDITS = 400
-#: Parts of an expression whose edits are generated (larger: only the reference's are used).
-MAX_PARTS = 400
+#: A student's own step has its edits generated only if one value of it visits at most this
+#: many parts (counted, so the same on every machine, whatever was remembered before): the
+#: edits of a step cost at most MAX_EDITS * POINTS * this many operations.
+MAX_STEP_COST = 2_000
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,16 @@ class Edit:
 
 def _text(expr, limit: int = 80) -> str:
     return show(expr, limit)
+
+
+def evaluation_cost(expr, point: dict) -> int:
+    """Parts one value of ``expr`` visits at ``point`` (nothing remembered: always the same)."""
+    before = equivalence.COST.visits
+    try:
+        equivalence.evaluate(expr, point, FAST)
+    except equivalence.Undefined:
+        pass
+    return equivalence.COST.visits - before
 
 
 def _nodes(expr, path=()):
@@ -234,7 +246,7 @@ def _replace(expr, old, new):
 def number_for_part(got, want) -> list[Edit]:
     """The edits that replace a part of ``want`` by one of the decimal numbers ``got`` holds:
     a symbol (or mu_hat, sum_x / n) replaced by its value on one dataset."""
-    floats = sorted(got.atoms(sympy.Float), key=float)[:3]
+    floats = sorted(got.atoms(sympy.Float), key=float)[:2]
     if not floats:
         return []
     # the number itself, or the one it came from: 2*0.73 and 0.73**2 are what a student's SymPy keeps
@@ -242,7 +254,7 @@ def number_for_part(got, want) -> list[Edit]:
                                  for v in (float(f), -float(f), float(f) / 2, -float(f) / 2, abs(float(f)) ** 0.5)))
     parts = [p for p in dict.fromkeys(sympy.preorder_traversal(want))
              if p.free_symbols and not isinstance(p, (sympy.Sum, sympy.Tuple, sympy.IndexedBase))
-             and not (isinstance(p, sympy.Symbol) and p.is_integer and p != want)][:60]
+             and not (isinstance(p, sympy.Symbol) and p.is_integer and p != want)][:30]
     edits = []
     for number in numbers:
         for part in parts:
@@ -295,7 +307,7 @@ def sentence(found: list[Edit]) -> str:
     return "either " + " or ".join(f.sentence for f in found)
 
 
-def which_part(got, want, points: list[dict], symbols: dict) -> str:
+def which_part(got, want, points: list[dict], symbols: dict, other: str = "the right answer") -> str:
     """What differs, when no edit explains ``got``: one term's coefficient, or the symbols the
     difference depends on (``symbols``: name -> Symbol, the scalar ones are varied)."""
     for term in dict.fromkeys(sympy.Add.make_args(want.function if isinstance(want, sympy.Sum) else want)):
@@ -307,7 +319,7 @@ def which_part(got, want, points: list[dict], symbols: dict) -> str:
                     f"{_number(ratio + 1)} times it (the rest agrees)")
     depends = _depends_on(got, want, points, symbols)
     if depends:
-        return (f"the difference from the right answer changes with {', '.join(depends)} only: "
+        return (f"the difference from {other} changes with {', '.join(depends)} only: "
                 f"look at the parts with {' and '.join(depends)}")
     return ""
 

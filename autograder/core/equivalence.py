@@ -36,7 +36,6 @@ import mpmath
 import numpy as np
 import sympy
 
-from ..sandbox.expression_wire import MAX_NODES
 
 #: Significant digits of the arithmetic that decides "equal" (mpmath, the same on every machine).
 DIGITS = 30
@@ -47,10 +46,11 @@ RTOL = 1e-12
 POINTS = 12
 MIN_DEFINED = 3
 #: Longest sum the evaluator will run (n is at most 9 here; a student's limits might not be),
-#: and the parts it may visit for one value (a derivation needs a few thousand; nested sums
-#: written to stall the grader would need billions).
+#: and the parts it may visit for one value (the definitions need a few hundred at n = 9;
+#: nested sums written to stall the grader would need billions). With ``MAX_STEPS`` steps
+#: per derivation this bounds the work of a whole submission, in operations.
 MAX_TERMS = 1000
-MAX_VISITS = 20_000
+MAX_VISITS = 5_000
 #: A value beyond 2**MAX_MAGNITUDE_BITS (about 10**3000) is "undefined" (an overflow): this
 #: bounds the cost of every power and exponential, whatever exponent the student wrote.
 MAX_MAGNITUDE_BITS = 10_000

@@ -21,7 +21,7 @@ from . import derivation_mistakes, equivalence, framework, math_display
 from .equivalence import Domain, numerically_equal, show
 from .expression_tree import Refused, build
 from .framework import CheckFailed, fmt, returned
-from ..sandbox.expression_wire import ExpressionTree
+from ..sandbox.expression_wire import MAX_STEPS, ExpressionTree
 from ..sandbox.wire import Unsupported
 
 
@@ -83,6 +83,9 @@ def as_chain(value, problem: Problem, call: str) -> list:
     """The steps of a derivation; a step after the first that cannot be rebuilt becomes
     ``Unreadable`` (only an unreadable first step fails the whole chain: it has no start)."""
     value = _as_list(value, call, "a derivation: a list of SymPy expressions, one per step")
+    if len(value) > MAX_STEPS:
+        raise CheckFailed(f"Called {call}: the derivation has {len(value)} steps; the grader checks at most "
+                          f"{MAX_STEPS}. Merge small steps (a step may do several things at once).")
     steps = [as_expression(value[0], problem, call, "step 1")]
     for k, item in enumerate(value[1:], start=2):
         if not isinstance(item, (ExpressionTree, int, float, Unsupported)) or isinstance(item, bool):
@@ -280,23 +283,19 @@ def _name_step(new, old, k: int, problem: Problem, mistakes: dict, references: l
     if why is not None:  # "step 3 is not equal to step 2: it drops the factor n ..."
         return why[:1].lower() + why[1:], why
     points = problem.points()
-    own = []
-    if _parts(old) <= derivation_mistakes.MAX_PARTS:
-        own = generated_edits(old, problem, where=f"step {k}")
+    small = derivation_mistakes.evaluation_cost(old, points[0]) <= derivation_mistakes.MAX_STEP_COST
+    own = generated_edits(old, problem, where=f"step {k}") if small else []
     found = derivation_mistakes.explain(new, own, points)
     if not found:
         edits = [e for ref in references for e in generated_edits(ref, problem)]
-        found = derivation_mistakes.explain(new, derivation_mistakes.rounded(new, old, points) + edits
-                                            + derivation_mistakes.number_for_part(new, old), points)
+        numbers = derivation_mistakes.number_for_part(new, old) if small else []
+        found = derivation_mistakes.explain(new, derivation_mistakes.rounded(new, old, points) + edits + numbers,
+                                            points)
     if found:
         named = derivation_mistakes.sentence(found)
         return named, named
-    part = derivation_mistakes.which_part(new, old, points, problem.symbols)
+    part = derivation_mistakes.which_part(new, old, points, problem.symbols, f"step {k}")
     return (part or "the two steps have different values") + "." + _floats_hint(new), ""
-
-
-def _parts(expr) -> int:
-    return sum(1 for _ in sympy.preorder_traversal(expr))
 
 
 def _find_break(steps: list, problem: Problem, mistakes: dict, references: list) -> Break | None:

@@ -28,6 +28,8 @@ MAX_DEPTH = 80
 MAX_DIGITS = 40
 #: Digits of a power of numbers (2**100 has 31) that the grader lets SymPy compute exactly.
 MAX_POWER_DIGITS = 2_000
+#: Steps of one derivation the grader checks.
+MAX_STEPS = 30
 #: Size of an exponent of a symbol (sigma**k) or of a number inside exp (exp(k*log(7)) is 7**k).
 MAX_EXPONENT = 10_000
 TAG = "__sympy__"
