@@ -255,3 +255,14 @@ def test_messages_quote_the_constants_and_the_students_words():
     from autograder.core.framework import TIMEOUT_HINTS
 
     assert "NumPy" not in TIMEOUT_HINTS["derivations"] and "SymPy" in TIMEOUT_HINTS["derivations"]
+
+
+def test_a_derivation_has_at_most_max_steps_steps():
+    from autograder.core.framework import CheckFailed
+    from autograder.core.symbolic_checks import as_chain
+    from autograder.sandbox.expression_wire import MAX_STEPS, ExpressionTree
+
+    steps = [ExpressionTree(encode_expression(mu + k)["__sympy__"]) for k in range(MAX_STEPS + 1)]
+    with pytest.raises(CheckFailed, match=f"the grader checks at most {MAX_STEPS}"):
+        as_chain(steps, PROBLEM, "f()")
+    assert len(as_chain(steps[:MAX_STEPS], PROBLEM, "f()")) == MAX_STEPS
