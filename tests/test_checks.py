@@ -120,3 +120,15 @@ def test_a_float32_objective_is_judged_by_the_nll_it_reaches():
         unbiased = float(np.float32(sigma * np.sqrt(n / (n - 1))))
         assert checks._optimum_to_float32(X, y, w, unbiased, w, sigma) == ""
         assert checks._optimum_to_float32(X, y, w, -sigma, w, sigma) == ""
+
+
+def test_the_log_likelihood_recorded_before_the_m_step_is_named(grade_source):
+    """The class summary counts named mistakes from the record: the shifted curve must carry its name."""
+    from tests.variants import apply
+    from tests.variants.em_gmm import MUTANTS
+
+    mutant = next(m for m in MUTANTS if m.name == "log-likelihood recorded before the M-step")
+    result = grade_source("em_gmm", apply("em_gmm", mutant))
+    named = [r for r in result.results if r.function == "fit_gmm_em" and not r.passed and r.mistake]
+    assert any("recorded before the M-step" in r.mistake for r in named), [
+        (r.name, r.message[:120]) for r in result.results if not r.passed]

@@ -149,12 +149,12 @@ def test_the_notebooks_hidden_cell_shows_the_kept_share_and_the_steps_as_latex()
     assert determine_grade(cell) == (2.0, 2.0)
 
 
-def test_the_simplify_benchmark_runs_on_the_reference():
-    from benchmarks import simplify_cost
+def test_the_cost_benchmark_runs_on_the_reference():
+    from benchmarks import derivation_cost
 
-    costs = simplify_cost.measure(simplify_cost.submissions(quick=True)[:1])
+    costs = derivation_cost.measure(derivation_cost.submissions(quick=True)[:1])
     assert costs[0].name == "reference" and costs[0].points == costs[0].max_points == 27
-    assert "simplify calls" in simplify_cost.table(costs)
+    assert "parts visited" in derivation_cost.table(costs)
 
 
 def test_links_that_do_not_start_at_the_definition_earn_nothing(grade_source):

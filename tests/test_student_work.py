@@ -78,6 +78,34 @@ WRONG = {
     "derivations/wrong_mle_sigma_keeps_mu.py": wrong("mle_sigma", "but it uses mu"),
     "derivations/wrong_ll_decimal_pi.py": wrong("log_likelihood", "write exact values (sp.pi"),
     "derivations/wrong_slope_numbers_from_data.py": wrong("nll_slope_in_mse", "not numbers from one dataset"),
+    "derivations/wrong_ll_steps_n_log_without_half.py": wrong(
+        "log_likelihood_steps", "step 3 is not equal to step 2: it has -log(2*pi*sigma**2) where step 2 has "
+        "-log(2*pi*sigma**2)/2: the factor 1/2 is missing"),
+    "derivations/wrong_ll_steps_sigma_in_exponent.py": wrong(
+        "log_likelihood_steps", "step 3 is not equal to step 2: it divides the squared deviations by 2*sigma"),
+    "derivations/wrong_mle_sigma_mu_hat_as_number.py": wrong("mle_sigma", "the decimal number 0.73 where mu belongs"),
+    "derivations/wrong_laplace_abs_dropped.py": wrong(
+        "laplace_nll_steps", "step 2 is not equal to step 1: it has r[i] where |r[i]| belongs"),
+    "derivations/wrong_bernoulli_log_of_product_as_product.py": wrong(
+        "bernoulli_nll_steps", "is left as a product of logs"),
+    "derivations/wrong_score_mu_differentiates_sigma.py": wrong(
+        "score_mu", "the derivative with respect to sigma, not mu"),
+    "derivations/wrong_gaussian_nll_n_minus_1.py": wrong("gaussian_nll_steps", "step 4 is not equal to step 3: it divides by n - 1"),
+    "derivations/wrong_gaussian_nll_sum_stops_early.py": wrong(
+        "gaussian_nll_steps", "step 2 is not equal to step 1: the sum runs over i = 1 .. n - 1"),
+    "derivations/wrong_ll_mean_log_density.py": wrong("log_likelihood", "the mean of the log-densities"),
+    "derivations/wrong_sigma2_returns_sigma.py": wrong("sigma2_at_optimum", "not sigma_hat**2"),
+    "derivations/wrong_hessian_of_the_nll.py": wrong("hessian_at_mle", "wrong sign"),
+    "derivations/wrong_laplace_log_b_without_2.py": wrong("laplace_nll_steps", "step 3 is not equal to step 2: it drops the 2 of 2*b"),
+    "derivations/wrong_ll_steps_plus_squares.py": wrong("log_likelihood_steps", "step 2 is not equal to step 1: the squared deviations enter with a + sign"),
+    "derivations/wrong_slope_without_half.py": wrong("nll_slope_in_mse", "missing the factor 1/2"),
+    "derivations/wrong_mle_mu_n_minus_1.py": wrong("mle_mu", "divides the sum by n - 1"),
+    "derivations/wrong_ll_log_sigma2_without_n.py": wrong("log_likelihood", "drops the factor n on log(sigma)"),
+    "derivations/wrong_laplace_mae_without_n.py": wrong("laplace_nll_steps", "step 4 is not equal to step 3: it has MAE where"),
+    "derivations/wrong_score_sigma_sign_of_squares.py": wrong("score_sigma", "with the wrong sign"),
+    "derivations/wrong_bernoulli_drops_zero_labels.py": wrong("bernoulli_nll_steps", "drops the (1 - y[i])*log(1 - p[i]) term"),
+    "derivations/wrong_gaussian_nll_log_sigma_not_squared.py": wrong(
+        "gaussian_nll_steps", "step 3 is not equal to step 2: sigma where sigma**2 belongs (in log(2*pi*sigma**2))"),
 }
 
 FILES = sorted(str(p.relative_to(HERE)) for p in HERE.glob("*/*.py"))
@@ -129,6 +157,7 @@ def _no_self_contradiction(result):
 
 def test_the_corpus_is_large_and_covers_every_exercise():
     assert len(FILES) >= 25
+    assert len([f for f in FILES if f.startswith("derivations/")]) >= 45
     assert set(WRONG) <= set(FILES), set(WRONG) - set(FILES)
     assert {f.split("/")[0] for f in CORRECT} == {f.split("/")[0] for f in WRONG} == {
         "gaussian_mle", "mse_nll", "em_gmm", "kmeans", "derivations"}

@@ -19,7 +19,7 @@ import sympy as sp
 
 from solutions import derivations as ref
 
-from ..core.equivalence import Domain, numerically_equal, register_statistics, show
+from ..core.equivalence import Domain, numerically_equal, show
 from ..core.framework import CheckFailed, PartialCredit, call_text, check, name_mistake
 from ..core.symbolic_checks import (Problem, Unreadable, as_chain, as_expression, as_expressions, chain_break,
                                     expect_equivalent, expect_names, show_steps, used_names)
@@ -28,11 +28,6 @@ n, i, x, mu, sigma = ref.n, ref.i, ref.x, ref.mu, ref.sigma
 sum_x, sum_x2, r, MSE, MAE, b, y, p = ref.sum_x, ref.sum_x2, ref.r, ref.MSE, ref.MAE, ref.b, ref.y, ref.p
 
 SYMBOLS = {str(s): s for s in (n, i, x, mu, sigma, sum_x, sum_x2, r, MSE, MAE, b, y, p)}
-
-register_statistics([
-    (x[i], i, n, sum_x), (x[i] ** 2, i, n, sum_x2), (r[i] ** 2, i, n, n * MSE), (sp.Abs(r[i]), i, n, n * MAE),
-])
-
 
 def _domain() -> Domain:
     """Where answers are compared: σ, b > 0; n from 2 to 9; data drawn at random; statistics from them."""
@@ -176,6 +171,16 @@ def _starts_at(steps, definition, name: str, function: str) -> None:
     raise CheckFailed(f"Called {call}: step 1 should be the definition {name}, but it is {show(first)}.")
 
 
+#: The reference chains, whose steps' single edits name a broken step.
+_REFERENCE_CHAINS: dict = {}
+
+
+def _references(function: str) -> list:
+    if function not in _REFERENCE_CHAINS:
+        _REFERENCE_CHAINS[function] = getattr(ref, function)()
+    return _REFERENCE_CHAINS[function]
+
+
 def _links(steps, definition, name: str, function: str, mistakes: dict) -> None:
     """Every link holds, or the links before the first broken one earn their share of the points.
 
@@ -184,7 +189,7 @@ def _links(steps, definition, name: str, function: str, mistakes: dict) -> None:
     if not numerically_equal(steps[0], definition, PROBLEM.points()):
         raise CheckFailed(f"Called {_call(function)}: step 1, {show(steps[0])}, is not equal to {name}, so "
                           f"the steps after it show nothing about {name}. Start at {name} itself.")
-    broken = chain_break(steps, PROBLEM, mistakes)
+    broken = chain_break(steps, PROBLEM, mistakes, _references(function))
     if broken is None:
         return
     name_mistake(broken.mistake)  # chain_break answers a repeat from its cache
@@ -215,7 +220,7 @@ def _ends(steps, definition, function: str, allowed: set[str], form: str, extra=
     if not numerically_equal(last, definition, PROBLEM.points()):
         raise CheckFailed(f"Called {call}: the last step, {show(last)}, is not equal to the definition "
                           f"(see the check of its steps for the first one that breaks).")
-    broken = chain_break(steps, PROBLEM, mistakes)
+    broken = chain_break(steps, PROBLEM, mistakes, _references(function))
     if broken is not None:
         which = ("cannot be graded" if isinstance(steps[broken.step - 1], Unreadable)
                  else f"is not equal to step {broken.step - 1}")
@@ -263,7 +268,7 @@ def score_mu_is_the_derivative(student):
     """∂ℓ/∂μ, in any equivalent form."""
     got = _answer(student, "score_mu")
     expect_names(got, PARAMETERS, _call("score_mu"), "it")
-    expect_equivalent(got, SCORE_MU, PROBLEM, call=_call("score_mu"), mistakes={
+    expect_equivalent(got, SCORE_MU, PROBLEM, call=_call("score_mu"), derivative_of=(ELL, mu), mistakes={
         "It has the wrong sign: it is the derivative of the negative log-likelihood.": -SCORE_MU,
         "It is twice the derivative: the 1/2 of (x - mu)**2 / (2*sigma**2) cancels the 2 of the square.":
             2 * SCORE_MU,
@@ -279,7 +284,7 @@ def score_sigma_is_the_derivative(student):
     """∂ℓ/∂σ (with respect to sigma, not sigma²), in any equivalent form."""
     got = _answer(student, "score_sigma")
     expect_names(got, PARAMETERS, _call("score_sigma"), "it")
-    expect_equivalent(got, SCORE_SIGMA, PROBLEM, call=_call("score_sigma"), mistakes={
+    expect_equivalent(got, SCORE_SIGMA, PROBLEM, call=_call("score_sigma"), derivative_of=(ELL, sigma), mistakes={
         "It is the derivative with respect to sigma**2, not sigma.": -n / (2 * sigma**2) + SQUARES / (2 * sigma**4),
         "It has the wrong sign: it is the derivative of the negative log-likelihood.": -SCORE_SIGMA,
         "It drops the factor n: the derivative of -n*log(sigma) is -n/sigma.": -1 / sigma + SQUARES / sigma**3,
@@ -314,7 +319,8 @@ def mle_sigma_divides_by_n(student):
     expect_names(got, DATA, _call("mle_sigma"), "sigma_hat",
                  "Substitute mu = mu_hat before solving dl/dsigma = 0 for sigma.")
     unbiased = (sum_x2 - sum_x**2 / n) / (n - 1)
-    expect_equivalent(got, SIGMA_HAT, PROBLEM, call=_call("mle_sigma"), what="sigma_hat", mistakes={
+    expect_equivalent(got, SIGMA_HAT, PROBLEM, call=_call("mle_sigma"), what="sigma_hat",
+                      forms=[sp.sqrt(SQUARES / n)], mistakes={
         "sigma_hat divides by n - 1 (the unbiased estimate); the MLE divides by n.": sp.sqrt(unbiased),
         "sigma_hat is the variance: the MLE of sigma is its square root.": VARIANCE_HAT,
         "sigma_hat is the unbiased variance: the MLE is the square root of the mean squared deviation.":
@@ -346,6 +352,21 @@ def hessian_at_mle_is_negative_definite(student):
                      "then use sum((x - mu_hat)**2) = n*sigma_hat**2."] = want / 2
             mistakes["It is d2l/dsigma2 at mu_hat but with the wrong sign of n/sigma**2."] = 4 * n / VARIANCE_HAT
         expect_equivalent(got, want, PROBLEM, call=call, what=name, mistakes=mistakes)
+
+
+#: Each answer's reference as the checks compare it, and what it is the derivative of (if it is one):
+#: the generated mistakes are the single edits of these (``tests/test_derivation_mistakes.py``).
+ANSWERS = {
+    "log_likelihood": (ELL, None),
+    "score_mu": (SCORE_MU, (ELL, mu)),
+    "score_sigma": (SCORE_SIGMA, (ELL, sigma)),
+    "mle_mu": (MU_HAT, None),
+    "mle_sigma": (SIGMA_HAT, None),
+    "nll_slope_in_mse": (sp.diff(n / 2 * sp.log(2 * sp.pi * sigma**2) + n * MSE / (2 * sigma**2), MSE),
+                         (n / 2 * sp.log(2 * sp.pi * sigma**2) + n * MSE / (2 * sigma**2), MSE)),
+    "sigma2_at_optimum": (MSE, None),
+}
+CHAINS = ("log_likelihood_steps", "gaussian_nll_steps", "laplace_nll_steps", "bernoulli_nll_steps")
 
 
 # --------------------------------------------------------------------------
@@ -381,7 +402,8 @@ def nll_slope_in_mse_is_positive(student):
     got = _answer(student, "nll_slope_in_mse")
     want = sp.diff(GAUSSIAN_NLL, MSE)
     expect_names(got, {"n", "sigma", "MSE"}, _call("nll_slope_in_mse"), "it")
-    expect_equivalent(got, want, PROBLEM, call=_call("nll_slope_in_mse"), mistakes={
+    expect_equivalent(got, want, PROBLEM, call=_call("nll_slope_in_mse"), derivative_of=(GAUSSIAN_NLL, MSE),
+                      mistakes={
         "It is negative: the NLL grows with the MSE (check the sign of the NLL).": -want,
         "It is missing the factor 1/2 of the density's 2*sigma**2.": 2 * want,
         "It drops the factor n: the NLL has n*MSE, not MSE.": want / n,

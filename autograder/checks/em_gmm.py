@@ -15,7 +15,7 @@ from scipy.special import logsumexp
 
 from solutions import em_gmm as ref
 
-from ..core.framework import (FLOAT32_NOTE, FLOAT32_RTOL, CheckFailed, Lazy, Tolerance, accept, as_array,
+from ..core.framework import (FLOAT32_NOTE, name_mistake, FLOAT32_RTOL, CheckFailed, Lazy, Tolerance, accept, as_array,
                               as_dict, as_float, call_text, check, expect_close, fmt, mismatch, note,
                               rng)
 from ..sandbox.wire import FigureData
@@ -487,9 +487,12 @@ def _check_ll_rows(got, call, x):
     message = mismatch(call, f"log_likelihood[{t}]", ll[t], want[t])[:-1] + (
         f", the log-likelihood at the parameters of row {t}.")
     if ll.size > 1 and tol.within32(ll[:-1], want[1:]):
+        name_mistake("log_likelihood[t] is evaluated at row t + 1, after the update.")
         raise CheckFailed(f"{message} log_likelihood[t] is evaluated at row t + 1 (after the update): "
                           f"evaluate it at row t, and start with the starting parameters.")
     if ll.size > 1 and tol.within32(ll[1:], want[:-1]):
+        name_mistake("The log-likelihood is recorded before the M-step of the same iteration (its curve "
+                     "is shifted by one iteration).")
         raise CheckFailed(f"{message} log_likelihood[t] is evaluated at row t - 1: it is recorded before "
                           f"the M-step (with the parameters the E-step used). Record it after the M-step, "
                           f"at the parameters of row t.")

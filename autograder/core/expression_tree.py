@@ -8,6 +8,15 @@ ever given to ``sympify``, ``parse_expr``, ``eval`` or ``S(string)``: those
 run code. Symbols are looked up by name among the exercise's own symbols (so
 the grader's assumptions, σ > 0 and n a positive integer, always apply);
 a name the exercise does not have is allowed only as the index of a ``Sum``.
+
+Nothing is evaluated while it is rebuilt: every node is made with SymPy's
+evaluation off, so ``exp(10**39*log(7))`` stays that (evaluated, SymPy would
+compute 7**(10**39) exactly, for ever, with the GIL held). Then every part
+without a symbol is valued in bounded arithmetic (``equivalence``), and an
+exponent beyond ``MAX_EXPONENT`` or a power of numbers beyond
+``MAX_POWER_DIGITS`` digits is refused. Only a tree that passed is evaluated
+by SymPy (so the grader's assumptions apply, as in the reference).
+The limits are the wire's (``sandbox/expression_wire.py``): one number each.
 """
 
 from __future__ import annotations
@@ -17,12 +26,8 @@ import re
 
 import sympy
 
-#: Limits on what the grader will build: far above any derivation of the exercise.
-MAX_NODES = 3000
-MAX_DEPTH = 80
-MAX_DIGITS = 40
-#: Largest power of a number the builder lets SymPy compute exactly (digits of the result).
-MAX_POWER_DIGITS = 2000
+from ..sandbox.expression_wire import MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, MAX_NODES, MAX_POWER_DIGITS
+
 #: Unevaluated derivatives are taken here: a few, of low order (each one can multiply the size).
 MAX_DERIVATIVES, MAX_ORDER = 3, 4
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}\Z")
@@ -54,7 +59,8 @@ def measure(tree) -> None:
             raise Refused(f"it has more than {MAX_NODES} parts; the grader builds at most that many. "
                           f"Simplify it (sympy.simplify, sympy.expand) before returning it.")
         if depth > MAX_DEPTH:
-            raise Refused(f"it is nested more than {MAX_DEPTH} levels deep.")
+            raise Refused(f"it is nested more than {MAX_DEPTH} levels deep; simplify it "
+                          f"(sympy.simplify) before returning it.")
         if not isinstance(node, list) or not node or not isinstance(node[0], str):
             raise Refused("it is not a SymPy expression the grader can read.")
         head = node[0]
@@ -119,9 +125,11 @@ def build(tree, symbols: dict[str, sympy.Basic]) -> sympy.Expr:
     """
     measure(tree)
     bound = _bound_names(tree)
-    expr = _build(tree, symbols, bound)
+    expr = _build(tree, symbols, bound)  # each node made with evaluate=False
     if not isinstance(expr, sympy.Expr):
         raise Refused("it is not an algebraic expression.")
+    _check_sizes(expr)
+    expr = _evaluated(expr)
     if expr.has(sympy.Derivative):
         expr = _evaluate_derivatives(expr)
     return expr
@@ -164,16 +172,17 @@ def _build(node: list, symbols: dict, bound: set[str]):
         return sympy.E
     args = [_build(child, symbols, bound) for child in children]
     if head in OPERATORS:
-        return OPERATORS[head](*args)
+        if not args:
+            raise Refused(f"it has a {head} of nothing.")
+        return OPERATORS[head](*args, evaluate=False)
     if head in FUNCTIONS:
         if len(args) != 1:
             raise Refused(f"it calls {head} with {len(args)} arguments.")
-        return FUNCTIONS[head](args[0])
+        return FUNCTIONS[head](args[0], evaluate=False)
     if head == "Pow":
         if len(args) != 2:
             raise Refused("it has a power without a base and an exponent.")
-        _check_power(*args)
-        return sympy.Pow(*args)
+        return sympy.Pow(*args, evaluate=False)
     if head == "Tuple":
         return sympy.Tuple(*args)
     if head == "Idx":
@@ -231,26 +240,57 @@ def _number(head: str, values: list):
     if head == "Rational" and len(values) == 2:
         if int(values[1]) == 0:
             raise Refused("it holds a fraction with denominator 0.")
-        return sympy.Rational(int(values[0]), int(values[1]))
+        return sympy.Rational(int(values[0]), int(values[1]))  # at most MAX_DIGITS digits each
     return sympy.Integer(int(values[0]))
 
 
-def _digits(number) -> float:
-    """Decimal digits of a rational number's numerator and denominator together."""
-    p, q = abs(int(number.p)), abs(int(number.q))
-    return (p.bit_length() + q.bit_length()) * math.log10(2)
+def _check_sizes(expr) -> None:
+    """Refuse a number SymPy would take for ever to compute exactly.
+
+    Every exponent (of a ``Pow``, or the argument of ``exp``) without a symbol is valued in
+    bounded arithmetic and must stay within ``MAX_EXPONENT``; every part without a symbol (a
+    power, a product, a sum of numbers) must stay within ``MAX_POWER_DIGITS`` digits; a root
+    of an order above 1000 is refused. Nothing is evaluated by SymPy to find out
+    (``equivalence`` counts its operations), and each part is looked at once."""
+    _sizes(expr)
 
 
-def _check_power(base, exponent) -> None:
-    """SymPy computes a power of numbers exactly: refuse one whose result would be huge."""
-    if exponent.is_Rational and base.is_Rational:
-        size = _digits(base) * abs(int(exponent.p))
-        if size > MAX_POWER_DIGITS:
-            raise Refused("it holds a power of a number that is far too large to compute.")
-    if exponent.is_Rational and abs(int(exponent.q)) > 1000:
-        raise Refused("it holds a root of an order above 1000.")
-    if exponent.is_Number and abs(float(exponent)) > 10_000 and not base.is_Number:
-        raise Refused("it holds a power with an exponent above 10000.")
+def _sizes(node) -> bool:
+    """Check ``node``'s parts; True if it holds a symbol (then its size is not a number's)."""
+    from . import equivalence
+
+    if node.is_Atom:
+        return not node.is_Number and node not in (sympy.pi, sympy.E)
+    if isinstance(node, (sympy.Indexed, sympy.IndexedBase)):
+        return True
+    symbolic = [_sizes(child) for child in node.args]
+    if isinstance(node, (sympy.Pow, sympy.exp)):
+        exponent = node.exp if isinstance(node, sympy.Pow) else node.args[0]
+        if exponent.is_Rational and abs(int(exponent.q)) > 1000:
+            raise Refused("it holds a root of an order above 1000.")
+        if not symbolic[-1] and _digits(equivalence, exponent) > math.log10(MAX_EXPONENT):
+            raise Refused(f"it holds a power with an exponent above {MAX_EXPONENT}, far too large "
+                          f"to compute; the derivations need small powers only.")
+    if any(symbolic) or isinstance(node, (sympy.Tuple, sympy.Sum)):
+        return any(symbolic) or isinstance(node, sympy.Sum)
+    if _digits(equivalence, node) > MAX_POWER_DIGITS:
+        raise Refused(f"it holds a number of more than {MAX_POWER_DIGITS} digits (a power or a product "
+                      f"of numbers), far too large to compute.")
+    return False
+
+
+def _digits(equivalence, part) -> float:
+    found = equivalence.digits(part)
+    return -math.inf if found is None else found
+
+
+def _evaluated(expr):
+    """The tree rebuilt again with SymPy's evaluation on, once ``_check_sizes`` has shown that
+    no part of it can grow beyond the limits: the grader's assumptions then apply (sqrt(sigma**2)
+    is sigma for sigma > 0), as they do in the reference."""
+    if not expr.args or isinstance(expr, (sympy.Indexed, sympy.IndexedBase)):
+        return expr
+    return expr.func(*[_evaluated(a) for a in expr.args])
 
 
 def _evaluate_derivatives(expr):

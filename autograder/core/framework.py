@@ -148,6 +148,15 @@ def forbidden_message(function: str, routines) -> str:
             f"every check of {function} scores 0 while it calls it.")
 
 
+#: What to look for when a call runs out of time, by exercise: a hint the student can act on there.
+TIMEOUT_HINTS = {
+    "": "Look for a loop that never ends, or a loop over every point where NumPy could work on whole arrays.",
+    "derivations": ("Look for a loop that never ends, or SymPy work that grows without end (sp.simplify or "
+                    "sp.solve on a large expression, a power expanded): take one small step at a time, with "
+                    "sp.expand_log or sp.collect on the part that changes."),
+}
+
+
 class Student:
     """Calls the student's functions in the sandbox and turns failures into messages.
 
@@ -186,9 +195,9 @@ class Student:
                               f"{error.get('message')}{where}{advice}")
         if status == "timeout":
             hit_limit("time limit")
+            hint = TIMEOUT_HINTS.get(getattr(self._session, "slug", ""), TIMEOUT_HINTS[""])
             raise CheckFailed(f"Called {text}: it did not finish within its time limit "
-                              f"({self._session.last_timeout:g} s). Look for a loop that never ends, "
-                              f"or a loop over every point where NumPy could work on whole arrays.")
+                              f"({self._session.last_timeout:g} s). {hint}")
         if status == "bad_reply":
             raise CheckFailed(f"Called {text}: the process running your code sent back something "
                               f"the grader cannot read ({reply.error.get('message', '')}), so this "

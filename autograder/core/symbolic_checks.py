@@ -3,9 +3,9 @@
 The counterpart of ``framework.as_float`` / ``expect_close`` for expressions.
 A student's SymPy object arrives as a plain tree (``sandbox/expression_wire.py``);
 ``as_expression`` rebuilds it by allow-list (``expression_tree``), ``expect_equivalent``
-compares it with the reference by numbers first and ``simplify`` second
-(``equivalence``), and matches it against mistake models, written as
-expressions, to say which classic slip it is. ``chain_break`` walks a
+compares it with the reference by numbers in bounded arithmetic (``equivalence``), and
+matches it against mistake models, the checks' own and the single edits generated
+from the reference (``derivation_mistakes``), to say which slip it is. ``chain_break`` walks a
 derivation (a list of expressions) and finds the first step that is not equal
 to the step before it, with the links that held before it (their share of the
 points is the partial credit).
@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 import sympy
 
-from . import equivalence, framework, math_display
+from . import derivation_mistakes, equivalence, framework, math_display
 from .equivalence import Domain, numerically_equal, show
 from .expression_tree import Refused, build
 from .framework import CheckFailed, fmt, returned
-from ..sandbox.expression_wire import ExpressionTree
+from ..sandbox.expression_wire import MAX_STEPS, ExpressionTree
+from ..sandbox.wire import Unsupported
 
 
 @dataclass
@@ -47,6 +48,8 @@ def as_expression(value, problem: Problem, call: str, what: str = "it") -> sympy
         except (RecursionError, ValueError, TypeError, ArithmeticError) as exc:
             raise CheckFailed(f"Called {call}: {what} cannot be graded: it is not an expression the "
                               f"grader can rebuild ({type(exc).__name__}).") from None
+    if isinstance(value, Unsupported) and str(value.description).startswith("a SymPy"):
+        raise CheckFailed(f"Called {call}: {what} cannot be graded: it is {value.description}.")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise returned(call, "a SymPy expression", value)
     return sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)
@@ -57,7 +60,7 @@ def _as_list(value, call: str, what: str, count: int | None = None):
     if not isinstance(value, (list, tuple)) or (count is not None and len(value) != count):
         raise returned(call, what, value)
     if not value:
-        raise CheckFailed(f"Called {call}: it returned an empty list; {what} is expected.")
+        raise CheckFailed(f"Called {call}: it returned no step at all (an empty list); {what} is expected.")
     return value
 
 
@@ -79,10 +82,13 @@ class Unreadable:
 def as_chain(value, problem: Problem, call: str) -> list:
     """The steps of a derivation; a step after the first that cannot be rebuilt becomes
     ``Unreadable`` (only an unreadable first step fails the whole chain: it has no start)."""
-    value = _as_list(value, call, "a list of SymPy expressions")
+    value = _as_list(value, call, "a derivation: a list of SymPy expressions, one per step")
+    if len(value) > MAX_STEPS:
+        raise CheckFailed(f"Called {call}: the derivation has {len(value)} steps; the grader checks at most "
+                          f"{MAX_STEPS}. Merge small steps (a step may do several things at once).")
     steps = [as_expression(value[0], problem, call, "step 1")]
     for k, item in enumerate(value[1:], start=2):
-        if not isinstance(item, (ExpressionTree, int, float)) or isinstance(item, bool):
+        if not isinstance(item, (ExpressionTree, int, float, Unsupported)) or isinstance(item, bool):
             steps.append(Unreadable(k, f"step {k} should be a SymPy expression, but it is {fmt(item)}."))
             continue
         try:
@@ -113,6 +119,7 @@ def expect_names(expr, allowed: set[str], call: str, what: str, hint: str = "") 
         raise CheckFailed(f"Called {call}: {what} uses the index i outside a Sum: {show(expr)}. "
                           f"A term x[i] must sit inside sp.Sum(..., (i, 1, n)).")
     listed = ", ".join(extra)
+    framework.name_mistake(f"{what} still uses {listed}, which the answer may not contain")
     raise CheckFailed(f"Called {call}: {what} should be written with {', '.join(sorted(allowed))} only, "
                       f"but it uses {listed}: {show(expr)}. {hint}".rstrip())
 
@@ -145,26 +152,61 @@ def matching_mistake(expr, mistakes: dict, problem: Problem, *, name: bool = Tru
     return None
 
 
+_EDITS: dict = {}
+
+
+def generated_edits(want, problem: Problem, *, where: str = "", derivative_of=None) -> list:
+    """The single-edit mistakes of ``want`` (remembered: the reference's serve every student)."""
+    key = (want, where, id(problem), derivative_of)
+    if key not in _EDITS:
+        if len(_EDITS) > 256:
+            _EDITS.clear()
+        edits = derivation_mistakes.single_edits(want, where=where, n=problem.domain.n,
+                                                 derivative_of=derivative_of)
+        _EDITS[key] = [e for e in edits if _a_mistake(e.model, want, problem)]
+    return _EDITS[key]
+
+
+def _a_mistake(model, want, problem: Problem) -> bool:
+    """An edit that changes the value and that a student's SymPy could hand in (no I, oo, nan)."""
+    if model.has(sympy.I, sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return False
+    return numerically_equal(model, want, problem.points(), equivalence.FAST) is False
+
+
+def explain_edit(got, want, problem: Problem, *, derivative_of=None, forms=()) -> str | None:
+    """The sentence naming the single edit of ``want`` that ``got`` is (both when two are), if any.
+    ``forms``: other forms of ``want`` whose parts a student may have replaced by a number."""
+    edits = (derivation_mistakes.rounded(got, want, problem.points())
+             + generated_edits(want, problem, derivative_of=derivative_of)
+             + [e for form in (want, *forms) for e in derivation_mistakes.number_for_part(got, form)])
+    found = derivation_mistakes.explain(got, edits, problem.points())
+    return derivation_mistakes.sentence(found) if found else None
+
+
 def expect_equivalent(got, want, problem: Problem, *, call: str, what: str = "it",
-                      mistakes: dict | None = None, confirm: bool = True) -> None:
-    """Fail unless ``got`` equals ``want``; name the mistake when it equals a mistake model."""
+                      mistakes: dict | None = None, derivative_of=None, forms=()) -> None:
+    """Fail unless ``got`` equals ``want``; name the mistake when it equals a mistake model (the
+    check's own first, then the single edits of ``want``; ``derivative_of``: (parent, variable))."""
     verdict = numerically_equal(got, want, problem.points())
-    if verdict is None:  # undefined almost everywhere: let SymPy decide, or say so
-        proved = equivalence.simplify_proves_equal(got, want)
-        if proved:
-            return
+    if verdict is None:
         raise CheckFailed(f"Called {call}: {what} is {show(got)}, which has no finite value at the "
                           f"grader's test points (a log of a negative number or of 0?).")
     if verdict:
-        if confirm:
-            equivalence.simplify_proves_equal(got, want)  # timed, logged; never a verdict here
         return
     message = matching_mistake(got, mistakes or {}, problem)
+    if message is None:
+        message = explain_edit(got, want, problem, derivative_of=derivative_of, forms=forms)
+        if message is not None:
+            framework.name_mistake(message)
+            message = message[:1].upper() + message[1:] + "."
     show_expression(what if what != "it" else "your answer", got)
     base = f"Called {call}: {what} is {show(got)}, which is not right."
     if message:
         raise CheckFailed(f"{base} {message}")
-    raise CheckFailed(base + _floats_hint(got) + _difference_hint(got, want, problem))
+    part = derivation_mistakes.which_part(got, want, problem.points(), problem.symbols)
+    part = f" {part[:1].upper()}{part[1:]}." if part else ""
+    raise CheckFailed(base + _floats_hint(got) + part + _difference_hint(got, want, problem))
 
 
 def _difference_hint(got, want, problem: Problem) -> str:
@@ -220,39 +262,61 @@ class Break:
 _BREAKS: dict = {}
 
 
-def chain_break(steps: list, problem: Problem, mistakes: dict | None = None) -> Break | None:
-    """The first broken link of ``steps`` (None: every link holds); three checks ask, it runs once."""
+def chain_break(steps: list, problem: Problem, mistakes: dict | None = None,
+                references: list | None = None) -> Break | None:
+    """The first broken link of ``steps`` (None: every link holds); three checks ask, it runs once.
+
+    ``references``: the reference chain, whose steps' single edits name a broken step that is
+    no edit of the student's own previous step."""
     key = (tuple(s if isinstance(s, Unreadable) else sympy.srepr(s) for s in steps), id(problem),
-           tuple(mistakes or {}))
+           tuple(mistakes or {}), tuple(references or ()))
     if key not in _BREAKS:
         if len(_BREAKS) > 64:
             _BREAKS.clear()
-        _BREAKS[key] = _find_break(steps, problem, mistakes or {})
+        _BREAKS[key] = _find_break(steps, problem, mistakes or {}, list(references or ()))
     return _BREAKS[key]
 
 
-def _find_break(steps: list, problem: Problem, mistakes: dict) -> Break | None:
+def _name_step(new, old, k: int, problem: Problem, mistakes: dict, references: list) -> tuple[str, str]:
+    """(why, the named mistake or "") for step k + 1, not equal to step k."""
+    why = matching_mistake(new, mistakes, problem, name=False)
+    if why is not None:  # "step 3 is not equal to step 2: it drops the factor n ..."
+        return why[:1].lower() + why[1:], why
+    points = problem.points()
+    small = derivation_mistakes.evaluation_cost(old, points[0]) <= derivation_mistakes.MAX_STEP_COST
+    own = generated_edits(old, problem, where=f"step {k}") if small else []
+    found = derivation_mistakes.explain(new, own, points)
+    if not found:
+        edits = [e for ref in references for e in generated_edits(ref, problem)]
+        numbers = derivation_mistakes.number_for_part(new, old) if small else []
+        found = derivation_mistakes.explain(new, derivation_mistakes.rounded(new, old, points) + edits + numbers,
+                                            points)
+    if found:
+        named = derivation_mistakes.sentence(found)
+        return named, named
+    part = derivation_mistakes.which_part(new, old, points, problem.symbols, f"step {k}")
+    return (part or "the two steps have different values") + "." + _floats_hint(new), ""
+
+
+def _find_break(steps: list, problem: Problem, mistakes: dict, references: list) -> Break | None:
     points = problem.points()
     counted = [k for k in range(1, len(steps)) if not _same_step(steps[k], steps[k - 1])]
     for k in range(1, len(steps)):
         if isinstance(steps[k], Unreadable):
             return Break(k + 1, steps[k].reason, len(counted), sum(1 for j in counted if j < k))
+        if steps[k] == steps[k - 1]:
+            continue
         verdict = numerically_equal(steps[k], steps[k - 1], points)
         named = ""
         if verdict is None:
-            if equivalence.simplify_proves_equal(steps[k], steps[k - 1]):
-                continue
             message = (f"step {k + 1} or step {k} has no finite value at the grader's test points, so the "
                        f"link between them cannot be checked: step {k + 1} is {show(steps[k])}.")
         elif verdict:
             continue
         else:
-            why = matching_mistake(steps[k], mistakes, problem, name=False)
-            named = why or ""
-            if why is not None:  # "step 3 is not equal to step 2: it drops the factor n ..."
-                why = why[:1].lower() + why[1:]
-            else:
-                why = _difference(steps[k], steps[k - 1]) + _floats_hint(steps[k])
+            why, named = _name_step(steps[k], steps[k - 1], k, problem, mistakes, references)
+            if named and not why.endswith("."):
+                why += "."
             message = (f"step {k + 1} is not equal to step {k}: {why}\n"
                        f"  step {k}: {show(steps[k - 1])}\n  step {k + 1}: {show(steps[k])}")
         held = sum(1 for j in counted if j < k)
@@ -296,14 +360,3 @@ def show_expression(label: str, expr) -> None:
     markup = math_display.mathml(expr)
     if markup:
         framework.show_math(label, markup, math_display.latex(expr))
-
-
-def _difference(new, old) -> str:
-    """What changed between two steps, as SymPy can tell it in a short time (else a plain sentence)."""
-    try:
-        with equivalence.time_limit(equivalence.SIMPLIFY_SECONDS):
-            difference = sympy.simplify(sympy.expand_log(equivalence.to_statistics(new - old), force=True))
-        text = show(difference, 120)
-        return f"step minus previous step is {text}, not 0."
-    except Exception:  # includes the time limit: the message is still useful without it
-        return "the two steps have different values."

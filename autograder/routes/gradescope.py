@@ -28,7 +28,7 @@ from pathlib import Path
 from ..core.manifest import ROOT
 
 #: Dependencies of grading (not of the notebooks or the test suite).
-GRADING_PACKAGES = ("numpy", "scipy", "matplotlib", "sympy")
+GRADING_PACKAGES = ("numpy", "scipy", "matplotlib", "sympy", "mpmath")
 
 SETUP_SH = """#!/usr/bin/env bash
 # Runs once, as root, when Gradescope builds the image: a Python >= 3.11 venv with the grading deps.

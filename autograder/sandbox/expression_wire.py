@@ -18,9 +18,20 @@ It imports nothing: the child only reaches for SymPy if the student imported it.
 
 import sys
 
-#: Nodes and nesting the child will encode; the grader's own limits are tighter.
-MAX_NODES = 20_000
-MAX_DEPTH = 200
+#: The limits of a SymPy answer, one number each: the child encodes no more, the grader
+#: (``autograder.core.expression_tree``) builds no more, the messages and the README quote
+#: these (``tests/test_expressions.py`` compares the README with them).
+#: Parts (nodes) of one expression, and its nesting.
+MAX_NODES = 3_000
+MAX_DEPTH = 80
+#: Digits of one integer (numerator or denominator) the student writes.
+MAX_DIGITS = 40
+#: Digits of a power of numbers (2**100 has 31) that the grader lets SymPy compute exactly.
+MAX_POWER_DIGITS = 2_000
+#: Steps of one derivation the grader checks.
+MAX_STEPS = 30
+#: Size of an exponent of a symbol (sigma**k) or of a number inside exp (exp(k*log(7)) is 7**k).
+MAX_EXPONENT = 10_000
 TAG = "__sympy__"
 
 
@@ -55,9 +66,12 @@ def _tree(expr, budget, depth):
         raise _TooLarge(f"nested more than {MAX_DEPTH} levels deep")
     if isinstance(expr, sympy.Symbol):  # Dummy and Wild too: the grader decides
         return ["Symbol", str(expr.name)[:200]]
-    if isinstance(expr, sympy.Integer):
-        return ["Integer", str(int(expr))]
     if isinstance(expr, sympy.Rational):
+        if max(int(expr.p).bit_length(), int(expr.q).bit_length()) > MAX_DIGITS * 3.33 + 4:
+            raise _TooLarge(f"holding an integer of more than {MAX_DIGITS} digits; the exercise needs "
+                            f"small numbers only")
+        if isinstance(expr, sympy.Integer):
+            return ["Integer", str(int(expr))]
         return ["Rational", str(int(expr.p)), str(int(expr.q))]
     if isinstance(expr, sympy.Float):
         return ["Float", repr(float(expr))]

@@ -1,0 +1,108 @@
+"""Exercise 5: Sums over j, log(sigma**2)/2 everywhere, sp.Rational for the halves."""
+
+import sympy as sp
+
+# The data x[1], ..., x[n] and their Gaussian model N(mu, sigma^2).
+n = sp.Symbol("n", integer=True, positive=True)
+i = sp.Symbol("i", integer=True, positive=True)
+x = sp.IndexedBase("x", real=True)
+mu = sp.Symbol("mu", real=True)
+sigma = sp.Symbol("sigma", positive=True)
+sum_x = sp.Symbol("sum_x", real=True)  # Σ x[i]
+sum_x2 = sp.Symbol("sum_x2", positive=True)  # Σ x[i]**2
+
+# Regression: residuals r[i] = y_i - ŷ_i, and the two average errors.
+r = sp.IndexedBase("r", real=True)
+MSE = sp.Symbol("MSE", positive=True)  # Σ r[i]**2 / n
+MAE = sp.Symbol("MAE", positive=True)  # Σ |r[i]| / n
+b = sp.Symbol("b", positive=True)  # the scale of Laplace noise
+# Classification: labels y[i] in {0, 1}, predicted probabilities p[i] in (0, 1).
+y = sp.IndexedBase("y", real=True)
+p = sp.IndexedBase("p", positive=True)
+
+
+def normal_density(value, mean, sd):
+    """N(value; mean, sd^2), the Gaussian density, as a SymPy expression."""
+    return sp.exp(-(value - mean) ** 2 / (2 * sd**2)) / sp.sqrt(2 * sp.pi * sd**2)
+
+
+def laplace_density(value, scale):
+    """Laplace(value; 0, scale) = exp(-|value| / scale) / (2 scale)."""
+    return sp.exp(-sp.Abs(value) / scale) / (2 * scale)
+
+
+# Where each derivation starts: the definitions, exactly as the lesson writes them.
+#: ℓ(μ, σ) = Σ log N(x_i; μ, σ²)
+LOG_LIKELIHOOD = sp.Sum(sp.log(normal_density(x[i], mu, sigma)), (i, 1, n))
+#: The NLL of n residuals under Gaussian noise N(0, σ²)
+GAUSSIAN_NLL = -sp.Sum(sp.log(normal_density(r[i], 0, sigma)), (i, 1, n))
+#: The NLL of n residuals under Laplace noise with scale b
+LAPLACE_NLL = -sp.Sum(sp.log(laplace_density(r[i], b)), (i, 1, n))
+#: The NLL of n labels y[i] under Bernoulli(p[i])
+BERNOULLI_NLL = -sp.Sum(sp.log(p[i] ** y[i] * (1 - p[i]) ** (1 - y[i])), (i, 1, n))
+
+
+def log_likelihood():
+    half = sp.Rational(1, 2)
+    return -half * n * sp.log(2 * sp.pi * sigma**2) - half * (sum_x2 - 2 * mu * sum_x + n * mu**2) / sigma**2
+
+j = sp.Symbol("j", integer=True, positive=True)
+
+
+def log_likelihood_steps():
+    half = sp.Rational(1, 2)
+    return [LOG_LIKELIHOOD,
+            sp.Sum(-half * sp.log(2 * sp.pi) - half * sp.log(sigma**2) - half * (x[j] - mu) ** 2 / sigma**2, (j, 1, n)),
+            -half * n * sp.log(2 * sp.pi) - half * n * sp.log(sigma**2) - half * sp.Sum((x[j] - mu) ** 2, (j, 1, n)) / sigma**2]
+
+def score_mu():
+    return sp.diff(log_likelihood(), mu)
+
+def score_sigma():
+    return sp.diff(log_likelihood(), sigma)
+
+def mle_mu():
+    return sp.solve(sp.Eq(score_mu(), 0), mu)[0]
+
+def mle_sigma():
+    at_mu_hat = score_sigma().subs(mu, mle_mu())
+    roots = sp.solve(at_mu_hat, sigma)
+    return roots[0]
+
+def hessian_at_mle():
+    ll = log_likelihood()
+    point = {mu: mle_mu(), sigma: mle_sigma()}
+    d_mumu = sp.diff(ll, mu, mu).subs(point)
+    d_musigma = sp.diff(ll, mu, sigma).subs(point)
+    d_sigmasigma = sp.diff(ll, sigma, sigma).subs(point)
+    return [sp.simplify(d_mumu), sp.simplify(d_musigma), sp.simplify(d_sigmasigma)]
+
+def gaussian_nll_steps():
+    s1 = GAUSSIAN_NLL
+    s2 = sp.Sum(sp.log(2 * sp.pi * sigma**2) / 2 + r[i] ** 2 / (2 * sigma**2), (i, 1, n))
+    s3 = n * sp.log(2 * sp.pi * sigma**2) / 2 + sp.Sum(r[i] ** 2, (i, 1, n)) / (2 * sigma**2)
+    s4 = n * sp.log(2 * sp.pi * sigma**2) / 2 + n * MSE / (2 * sigma**2)
+    return [s1, s2, s3, s4]
+
+def nll_slope_in_mse():
+    return sp.diff(gaussian_nll_steps()[-1], MSE)
+
+def sigma2_at_optimum():
+    nll = gaussian_nll_steps()[-1]
+    sigma_hat = sp.solve(sp.diff(nll, sigma), sigma)[0]
+    return sigma_hat**2
+
+def laplace_nll_steps():
+    return [
+        LAPLACE_NLL,
+        sp.Sum(sp.log(2 * b) + sp.Abs(r[i]) / b, (i, 1, n)),
+        n * sp.log(2 * b) + sp.Sum(sp.Abs(r[i]), (i, 1, n)) / b,
+        n * sp.log(2 * b) + n * MAE / b,
+    ]
+
+def bernoulli_nll_steps():
+    return [
+        BERNOULLI_NLL,
+        -sp.Sum(sp.log(p[i] ** y[i]) + sp.log((1 - p[i]) ** (1 - y[i])), (i, 1, n)),
+        -sp.Sum(y[i] * sp.log(p[i]) + (1 - y[i]) * sp.log(1 - p[i]), (i, 1, n)),
+    ]
