@@ -28,6 +28,7 @@ from .manifest import exercise as find_exercise
 from .manifest import exercises
 from .policy import DEFAULT as DEFAULT_POLICY
 from ..sandbox import Limits, Reply, StudentModule, Zygote
+from ..sandbox.scratch import remove_tree
 
 
 def checks_for(slug: str) -> list[framework.Check]:
@@ -181,7 +182,7 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
         output = session.close()
         return ExerciseRecord(slug, "graded", "", results, output, time.monotonic() - start)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_tree(scratch)  # the child may have left a tree of any depth there
 
 
 def _blocked(slug: str, checks, session: Session, start: float) -> ExerciseRecord:

@@ -42,6 +42,7 @@ wire = _sibling("wire")
 guard = _sibling("guard")
 confine = _sibling("confine")
 allow_list = _sibling("allow_list")
+environment = _sibling("environment")
 send, recv, encode, decode, WireError = wire.send, wire.recv, wire.encode, wire.decode, wire.WireError
 
 #: (read roots, list roots, site dirs), computed once in the zygote.
@@ -224,7 +225,7 @@ def run_child(conn, job, output_fd):
     # Sent before any student code exists: the grader accepts "sandbox_error" only in its place,
     # so a submission that forges one on its socket fails its own call instead.
     send(conn, {"status": "ready"})
-    os.environ.update({"TMPDIR": scratch, "HOME": scratch})
+    environment.replace_environment(environment.child_environment(scratch))
     sys.argv = [job["module_path"]]
     sys.path[:] = [scratch] + [p for p in sys.path if p]
     guard.install_forbidden_wrappers(job.get("forbidden") or {})  # the policy's list, from the job
