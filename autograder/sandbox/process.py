@@ -385,6 +385,18 @@ class StudentModule:
     close = kill
 
 
+#: Characters of an exception's message quoted in feedback: enough for any message a student
+#: reads, too few to carry a check's hidden input array back out through a ``raise``.
+MAX_ERROR_MESSAGE = 300
+
+
+def excerpt(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying so when it was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} [... cut after {limit} characters ...]"
+
+
 #: The statuses of a child's first message (before any student code runs), and of every later one.
 FIRST_STATUSES = frozenset({"ready", "sandbox_error"})
 REPLY_STATUSES = frozenset({"loaded", "load_error", "returned", "raised", "missing"})
@@ -400,7 +412,7 @@ def _parse_reply(raw: dict, buffers: list, seconds: float, allowed: frozenset[st
     error = raw.get("error") or {}
     clean_error = {
         "type": str(error.get("type", ""))[:200],
-        "message": str(error.get("message", ""))[:2000],
+        "message": excerpt(str(error.get("message", "")), MAX_ERROR_MESSAGE),
         "trace": [str(line)[:300] for line in list(error.get("trace", []))[:5]],
     } if error else {}
     return Reply(
