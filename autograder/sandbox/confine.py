@@ -171,6 +171,36 @@ def landlock_rules(read_roots, list_roots, extra_read=()):
     return sorted(rules.items())
 
 
+def rules_excluding(rules, excluded):
+    """``rules`` with the folders ``excluded`` (a forbidden package's) left unreadable.
+
+    Landlock grants rights beneath a folder and cannot take them back lower down, so a rule
+    on a folder holding an excluded one is split: the folder itself may be listed, each of its
+    entries is granted on its own, except the way down to the excluded folder, split again."""
+    excluded = [os.path.realpath(path) for path in excluded]
+    out = []
+    for path, rights in rules:
+        inside = [e for e in excluded if e == path or e.startswith(path.rstrip("/") + "/")]
+        if not inside or not rights & FS_READ_FILE:
+            out.append((path, rights))
+            continue
+        todo = [path]
+        while todo:
+            folder = todo.pop()
+            if folder in excluded:
+                continue
+            if not any(e.startswith(folder.rstrip("/") + "/") for e in excluded):
+                out.append((folder, rights if os.path.isdir(folder) else rights & FILE_RIGHTS))
+                continue
+            out.append((folder, FS_READ_DIR))
+            try:
+                names = sorted(os.listdir(folder))
+            except OSError:
+                continue
+            todo.extend(os.path.join(folder, name) for name in names)
+    return sorted(set(out))
+
+
 def system_library_roots():
     """Shared libraries and the loader's cache: a library may load another one after the fork."""
     import sysconfig
