@@ -49,16 +49,20 @@ def nesting(tree: ast.AST) -> int:
     return deepest
 
 
+#: Tokens of the OP type that chain nothing (brackets nest, but Python refuses 200 of them itself).
+_NOT_OPERATORS = frozenset(",:;=.()[]{}") | {"->", ":="}
+
+
 def _longest_statement(source: str) -> tuple[int, int]:
-    """(line, operators and brackets) of the statement with the most of them: where a file too
-    deep for the parser to build nests, estimated from its tokens (which never recurse)."""
+    """(line, operators) of the statement with the most of them: where a file too deep for the
+    parser to build nests, estimated from its tokens (which never recurse)."""
     best, line, count, start = (0, 0), 0, 0, 0
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
                 best = max(best, (count, start))
                 count, start = 0, 0
-            elif token.type == tokenize.OP and token.string not in (",", ":", ";", "=", "."):
+            elif token.type == tokenize.OP and token.string not in _NOT_OPERATORS:
                 count += 1
                 start = start or token.start[0]
     except (tokenize.TokenError, SyntaxError, ValueError, MemoryError, RecursionError):
