@@ -201,7 +201,17 @@ def test_a_notebook_nesting_too_deeply_is_unreadable_not_a_crash():
 # 8: a forbidden routine reached around the source scan
 # --------------------------------------------------------------------------
 
-FIT = "    mu_hat, sigma_hat = {call}(x)\n    return float(mu_hat), float(sigma_hat)\n"
+#: The call, then the child's record of forbidden calls wiped (it lives in the child's memory):
+#: with a call the source scan cannot see, only what the routine does in the child is left to judge.
+FIT = """    try:
+        mu_hat, sigma_hat = {call}(x)
+    finally:
+        for _module in list(sys.modules.values()):
+            _calls = vars(_module).get("FORBIDDEN_CALLS")
+            if isinstance(_calls, list):
+                _calls.clear()
+    return float(mu_hat), float(sigma_hat)
+"""
 AROUND = {
     "direct": ("", "stats.norm.fit"),
     "computed name": ("", 'getattr(stats, "no" + "rm").fit'),
@@ -217,7 +227,7 @@ def _around(how: str, encoding: str = "utf-8") -> bytes:
     text = sample_cohort.edited("gaussian_mle", (
         "    mu_hat = x.mean()\n    sigma_hat = np.sqrt(np.mean((x - mu_hat) ** 2))\n"
         "    return float(mu_hat), float(sigma_hat)\n", FIT.format(call=call)))
-    text = "import scipy.stats as stats\n" + imports + text
+    text = "import sys\nimport scipy.stats as stats\n" + imports + text
     if encoding != "utf-8":  # a name only latin-1 can read: a UTF-8 source scan cannot parse the file
         text = f"# -*- coding: {encoding} -*-\nr\xe9ponse = 1\n" + text
     return text.encode(encoding)
@@ -232,9 +242,9 @@ def test_no_way_around_a_forbidden_routine_earns_more_than_the_direct_call(zygot
 
     direct, around = points(_around("direct")), points(_around(how, encoding))
     assert direct.status == around.status == "graded", around.message
-    assert 0 < direct.points < direct.max_points
+    assert 0 < direct.points < direct.max_points  # the scan finds the direct call: 0 for its function
     assert around.points <= direct.points, [(r.name, r.status, r.message) for r in around.results]
-    assert all(r.status == "forbidden" for r in around.results if r.function == "gaussian_mle")
+    assert all(r.points == 0 for r in around.results if r.function == "gaussian_mle")
 
 
 def test_a_forbidden_package_is_a_module_of_stand_ins_and_its_files_unreadable(zygote, tmp_path):
@@ -263,6 +273,29 @@ def around():
         assert around.status == "raised" and around.error["type"] == "PermissionError", around
     finally:
         child.kill()
+
+
+def test_the_grading_process_environment_reaches_no_child(monkeypatch, tmp_path):
+    """A canary set in the grading process before the zygote starts: not in the child's
+    ``os.environ``, its ``/proc/self/environ``, nor (read by the kernel alone) the zygote's."""
+    from autograder.sandbox import Zygote
+
+    monkeypatch.setenv(CANARY.upper().replace("-", "_"), CANARY)
+    module = tmp_path / "spy.py"
+    module.write_text(SPY + PARENT_SPY + "def nothing():\n    return 0\n")
+    zygote = Zygote(env={"AUTOGRADER_TEST": "1"})  # a zygote of its own, started after the canary
+    try:
+        child = StudentModule(zygote, module, tmp_path, "spy", KERNEL_ONLY)
+        try:
+            assert child.load.status == "loaded", child.load
+        finally:
+            child.kill()
+        printed = child.output()
+    finally:
+        zygote.close()
+    assert "ENVIRON" in printed and "SELF" in printed and "PARENT refused" in printed, printed
+    assert CANARY not in printed and CANARY.upper().replace("-", "_") not in printed
+    assert "HOME': '" + str(tmp_path) in printed  # its home is its scratch folder
 
 
 # --------------------------------------------------------------------------

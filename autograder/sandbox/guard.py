@@ -66,6 +66,9 @@ def _replace(holder, attr, qualname):
 
 
 def _swap(dictionary, original, stand_in):
+    if type(dictionary).__name__ == "cell":  # a closure of another function held it
+        dictionary.cell_contents = stand_in
+        return
     try:
         for key in [k for k, v in dictionary.items() if v is original]:
             dictionary[key] = stand_in
@@ -76,10 +79,13 @@ def _swap(dictionary, original, stand_in):
 
 
 def _wrap_class(cls, qualname):
+    """Stand-ins for a forbidden class's estimator methods, inherited ones included
+    (``GaussianMixture.fit``), set on the class itself: a base class shared with allowed
+    estimators (``TransformerMixin.fit_transform``) keeps its own."""
     for method in ESTIMATOR_METHODS:
-        for owner in cls.__mro__:  # inherited ones too (GaussianMixture.fit), where they are defined
-            if owner is not object and method in vars(owner) and callable(vars(owner)[method]):
-                _replace(owner, method, f"{qualname}.{method}")
+        found = getattr(cls, method, None)
+        if callable(found) and not _wrapped(found):
+            _replace(cls, method, f"{qualname}.{method}")
 
 
 def _wrap_module_routines(module, qualname):
@@ -133,7 +139,8 @@ def _resolve(dotted):
 
 
 def find_holders(listed):
-    """In the zygote: for each listed routine already loaded, the dictionaries that hold it.
+    """In the zygote: for each listed routine already loaded, the dictionaries (and closure
+    cells) that hold it.
 
     One scan of the heap per new routine, in the zygote (never in each child): a child then
     replaces the original everywhere it is held, so nothing it can reach leads back to it."""
@@ -158,12 +165,21 @@ def find_holders(listed):
             fresh[dotted] = original
     if not fresh:
         return
-    found = {id(original): [] for original in fresh.values()}
-    for referrer in gc.get_referrers(*fresh.values()):
-        if isinstance(referrer, dict):
-            for original in fresh.values():
-                if any(v is original for v in referrer.values()) or any(k is original for k in referrer):
-                    found[id(original)].append(referrer)
+    originals = {id(original): original for original in fresh.values()}
+    found = {key: [] for key in originals}
+    for referrer in gc.get_referrers(*originals.values()):
+        if referrer is fresh or referrer is originals:
+            continue
+        if type(referrer).__name__ == "cell":
+            contents = [referrer.cell_contents] if referrer.cell_contents is not None else []
+        elif isinstance(referrer, dict):
+            contents = list(referrer.values()) + list(referrer)
+        else:
+            continue
+        for item in contents:
+            if id(item) in originals and item is originals[id(item)] \
+                    and not any(r is referrer for r in found[id(item)]):
+                found[id(item)].append(referrer)
     for dotted, original in fresh.items():
         HOLDERS[dotted] = (original, found[id(original)])
 
