@@ -217,7 +217,7 @@ AROUND = {
     "computed name": ("", 'getattr(stats, "no" + "rm").fit'),
     "importlib": ("import importlib\n", 'importlib.import_module("scipy." + "stats").norm.fit'),
     "vars": ("", 'vars(stats)["norm"].fit'),
-    "__wrapped__": ("", 'getattr(stats.norm.fit, "__wrapped__", stats.norm.fit)'),
+    "__wrapped__": ('NORM = getattr(stats, "no" + "rm")\n', "(lambda f: lambda x: f(NORM, x))(NORM.fit.__wrapped__)"),
     "class dict": ("", '(lambda f: lambda x: f(stats.norm, x))(vars(type(stats.norm))["fit"])'),
 }
 
