@@ -6,7 +6,7 @@ exception (3), file watches (4) and System V / POSIX IPC (5) that Landlock does 
 a folder tree of any depth in scratch (6), source nesting deeper than the parser builds (7),
 and a forbidden routine reached around the source scan (8). Kernel layers are proved with
 the audit hook off (it would refuse ctypes first); the end-to-end runs grade one hostile
-submission on the batch and Gradescope routes, with a canary in the grader's environment.
+submission on the batch, Gradescope and nbgrader-grade routes, with a canary in the grader's environment.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from autograder.core.grading import grade_module
+from autograder.core.manifest import exercises
 from autograder.core.notebook_code import NotebookError, read_notebook
 from autograder.generation import sample_cohort
 from autograder.sandbox import Limits, StudentModule
@@ -345,64 +346,104 @@ def _environment(tmp: Path) -> dict:
     return {**os.environ, CANARY.upper().replace("-", "_"): CANARY, "TMPDIR": str(tmp), "MPLBACKEND": "Agg"}
 
 
-@pytest.mark.slow
-def test_batch_route_holds_against_the_hostile_submission(tmp_path):
-    tmp = Path(tempfile.mkdtemp(dir=_fast_tmp()))
-    try:
-        folder = tmp_path / "cohort" / "red_team"
-        folder.mkdir(parents=True)
-        for name, text in _hostile_files().items():
-            (folder / name).write_text(text)
-        out = tmp_path / "out"
-        result = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "cohort"), "--out",
-                                 str(out), "--exercise", "gaussian_mle", "--exercise", "mse_nll", "--exercise", "kmeans",
-                                 "--jobs", "1"],
-                                cwd=ROOT, env=_environment(tmp), capture_output=True, text=True, timeout=600)
-        assert result.returncode == 0, result.stdout + result.stderr
-        texts = [p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file()
-                 and p.suffix in (".md", ".json", ".csv", ".html")]
-        results = json.loads((out / "red_team" / "results.json").read_text())
-        _check_hostile(texts + [result.stdout, result.stderr], _scores(results), tmp)
-    finally:
-        remove_tree(tmp)
-
-
 def _scores(results: dict) -> dict[str, tuple[float, float]]:
+    """Points per exercise from a Gradescope-schema results.json (each test named "slug · ...")."""
     scores: dict[str, list[float]] = {}
     for test in results["tests"]:
-        slug = test.get("name", "").split(":")[0].split()[0].split(".")[0]
-        for candidate in ("gaussian_mle", "mse_nll", "kmeans"):
-            if candidate in test.get("name", ""):
-                slug = candidate
-        got = scores.setdefault(slug, [0.0, 0.0])
+        got = scores.setdefault(test["name"].split(" · ")[0], [0.0, 0.0])
         got[0] += float(test.get("score", 0))
         got[1] += float(test.get("max_score", 0))
     return {slug: (got[0], got[1]) for slug, got in scores.items()}
 
 
-@pytest.mark.slow
-def test_gradescope_route_holds_against_the_hostile_submission(tmp_path):
-    from autograder.routes.gradescope import export_zip
+def _reports(out: Path) -> list[str]:
+    return [p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*")
+            if p.is_file() and p.suffix in (".md", ".json", ".csv", ".html")]
+
+
+def _batch(root: Path, env: dict) -> tuple[list[str], dict]:
+    folder = root / "cohort" / "red_team"
+    folder.mkdir(parents=True)
+    for name, text in _hostile_files().items():
+        (folder / name).write_text(text)
+    out = root / "out"
+    result = subprocess.run([sys.executable, "-m", "autograder", "grade", str(root / "cohort"), "--out", str(out),
+                             "--exercise", "gaussian_mle", "--exercise", "mse_nll", "--exercise", "kmeans",
+                             "--jobs", "1"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    results = json.loads((out / "red_team" / "results.json").read_text())
+    return _reports(out) + [result.stdout, result.stderr], _scores(results)
+
+
+def _gradescope(root: Path, env: dict) -> tuple[list[str], dict]:
     import zipfile
 
+    from autograder.routes.gradescope import export_zip
+
+    bundle = export_zip(root / "autograder.zip")
+    (root / "source").mkdir(parents=True)
+    with zipfile.ZipFile(bundle) as zf:
+        zf.extractall(root / "source")
+    run = root / "run_autograder"
+    run.write_bytes((root / "source" / "run_autograder").read_bytes())
+    run.chmod(0o755)
+    (root / "submission").mkdir()
+    for name, text in _hostile_files().items():
+        (root / "submission" / name).write_text(text, encoding="utf-8")
+    env = {**env, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
+    result = subprocess.run([str(run)], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    record = (root / "results" / "record.json").read_text(encoding="utf-8")
+    return [json.dumps(results), record, result.stdout, result.stderr], _scores(results)
+
+
+def _nbgrader_grade(root: Path, env: dict) -> tuple[list[str], dict]:
+    """``nbgrader-grade`` on a course whose gradebook (made through nbgrader's API, as
+    ``generate_assignment`` would) holds one hidden cell per check."""
+    from nbgrader.api import Gradebook
+
+    from autograder.core.grading import checks_for
+    from autograder.generation.notebooks import ASSIGNMENT, hidden_grade_id
+    from autograder.routes.nbgrader_route import _alembic_on_path
+
+    course = root / "course"
+    folder = course / "submitted" / "red_team" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    for name, text in _hostile_files().items():
+        (folder / name).write_text(text)
+    _alembic_on_path()
+    url = f"sqlite:///{course / 'gradebook.db'}"
+    with Gradebook(url) as gb:
+        gb.add_assignment(ASSIGNMENT)
+        for ex in exercises():
+            gb.add_notebook(ex.slug, ASSIGNMENT)
+            for check in checks_for(ex.slug):
+                gb.add_grade_cell(hidden_grade_id(check.name), ex.slug, ASSIGNMENT, max_score=check.points,
+                                  cell_type="code")
+    out = root / "out"
+    result = subprocess.run([sys.executable, "-m", "autograder", "nbgrader-grade", ASSIGNMENT, "--course-root",
+                             str(course), "--out", str(out), "--jobs", "1", "--progress", "lines"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    scores = _scores(json.loads((out / "red_team" / "results.json").read_text()))
+    with Gradebook(url) as gb:
+        for nb in gb.find_submission(ASSIGNMENT, "red_team").notebooks:
+            if nb.name in scores:
+                assert nb.code_score == pytest.approx(scores[nb.name][0])
+    return _reports(out) + [result.stdout, result.stderr], scores
+
+
+ROUTES = {"batch": _batch, "gradescope": _gradescope, "nbgrader-grade": _nbgrader_grade}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("route", ROUTES)
+def test_every_route_holds_against_the_hostile_submission(route, tmp_path):
+    """A canary in the grader's environment, and one student whose files try 2, 3, 6, 7 and 8."""
     tmp = Path(tempfile.mkdtemp(dir=_fast_tmp()))
     try:
-        bundle = export_zip(tmp_path / "autograder.zip")
-        root = tmp_path / "gs"
-        (root / "source").mkdir(parents=True)
-        with zipfile.ZipFile(bundle) as zf:
-            zf.extractall(root / "source")
-        run = root / "run_autograder"
-        run.write_bytes((root / "source" / "run_autograder").read_bytes())
-        run.chmod(0o755)
-        (root / "submission").mkdir()
-        for name, text in _hostile_files().items():
-            (root / "submission" / name).write_text(text, encoding="utf-8")
-        env = {**_environment(tmp), "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
-        result = subprocess.run([str(run)], cwd=root, env=env, capture_output=True, text=True, timeout=600)
-        assert result.returncode == 0, result.stdout + result.stderr
-        results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
-        record = (root / "results" / "record.json").read_text(encoding="utf-8")
-        _check_hostile([json.dumps(results), record, result.stdout, result.stderr], _scores(results), tmp)
+        texts, scores = ROUTES[route](tmp_path, _environment(tmp))
+        _check_hostile(texts, scores, tmp)
     finally:
         remove_tree(tmp)
