@@ -401,7 +401,7 @@ def _gradescope(root: Path, env: dict) -> tuple[list[str], dict]:
 def _nbgrader_grade(root: Path, env: dict) -> tuple[list[str], dict]:
     """``nbgrader-grade`` on a course whose gradebook (made through nbgrader's API, as
     ``generate_assignment`` would) holds one hidden cell per check."""
-    from nbgrader.api import Gradebook
+    from nbgrader.api import GradeCell, Gradebook
 
     from autograder.core.grading import checks_for
     from autograder.generation.notebooks import ASSIGNMENT, hidden_grade_id
@@ -417,10 +417,10 @@ def _nbgrader_grade(root: Path, env: dict) -> tuple[list[str], dict]:
     with Gradebook(url) as gb:
         gb.add_assignment(ASSIGNMENT)
         for ex in exercises():
-            gb.add_notebook(ex.slug, ASSIGNMENT)
-            for check in checks_for(ex.slug):
-                gb.add_grade_cell(hidden_grade_id(check.name), ex.slug, ASSIGNMENT, max_score=check.points,
-                                  cell_type="code")
+            notebook = gb.add_notebook(ex.slug, ASSIGNMENT)
+            gb.db.add_all([GradeCell(name=hidden_grade_id(check.name), notebook=notebook, max_score=check.points,
+                                     cell_type="code") for check in checks_for(ex.slug)])
+        gb.db.commit()  # one transaction: add_grade_cell commits each cell
     out = root / "out"
     result = subprocess.run([sys.executable, "-m", "autograder", "nbgrader-grade", ASSIGNMENT, "--course-root",
                              str(course), "--out", str(out), "--jobs", "1", "--progress", "lines"],
