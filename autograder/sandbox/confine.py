@@ -180,7 +180,9 @@ def rules_excluding(rules, excluded):
     excluded = [os.path.realpath(path) for path in excluded]
     out = []
     for path, rights in rules:
-        inside = [e for e in excluded if e == path or e.startswith(path.rstrip("/") + "/")]
+        if any(path == e or path.startswith(e.rstrip("/") + "/") for e in excluded):
+            continue  # a rule beneath an excluded folder
+        inside = [e for e in excluded if e.startswith(path.rstrip("/") + "/")]
         if not inside or not rights & FS_READ_FILE:
             out.append((path, rights))
             continue
