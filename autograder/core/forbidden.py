@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import functools
 
+from . import student_source
 from .manifest import forbidden_routines
 
 #: Where module-level uses are charged (they cost nothing by themselves).
@@ -256,10 +257,19 @@ def _analyse_alone(source: str, listed: tuple) -> dict[str, tuple[str, ...]]:
 
 def _analyse_one(source: str, siblings: set[str], sibling_uses: dict[str, list[str]],
                  listed: dict) -> dict[str, list[str]]:
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    """A file too deep to walk gives ``{}``: the grader refuses to grade it (``student_source``),
+    and as a sibling its routines are still refused where they run (the child's stand-ins)."""
+    tree = student_source.parse(source)
+    if tree is None or student_source.nesting(tree) > student_source.MAX_NESTING:
         return {}
+    try:
+        return _analyse_tree(tree, siblings, sibling_uses, listed)
+    except RecursionError:
+        return {}
+
+
+def _analyse_tree(tree: ast.Module, siblings: set[str], sibling_uses: dict[str, list[str]],
+                  listed: dict) -> dict[str, list[str]]:
     definitions = {node.name: node for node in tree.body
                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     module_scope = _Scope()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import check_memo, dependencies, forbidden, framework, reference_memo
+from . import check_memo, dependencies, forbidden, framework, reference_memo, student_source
 from .framework import CheckFailed, ForbiddenRoutine, NotImplementedYet, PartialCredit, Student
 from .load_errors import load_error_location
 from .record import CheckResult, ExerciseRecord
@@ -28,6 +28,7 @@ from .manifest import exercise as find_exercise
 from .manifest import exercises
 from .policy import DEFAULT as DEFAULT_POLICY
 from ..sandbox import Limits, Reply, StudentModule, Zygote
+from ..sandbox.scratch import remove_tree
 
 
 def checks_for(slug: str) -> list[framework.Check]:
@@ -161,7 +162,12 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
             if other != slug and path.is_file() and not path.is_symlink():
                 shutil.copyfile(path, scratch / f"{other}.py", follow_symlinks=False)
                 sources[other] = _source(scratch / f"{other}.py")
-        uses = forbidden.analyse(_source(student_file), sources, limits.forbidden)
+        source = _source(student_file)
+        too_deep = student_source.nesting_problem(source, f"{slug}.py")
+        if too_deep:  # the student's to fix: the grader reads no further, and runs nothing
+            return ExerciseRecord(slug, "load_error", too_deep,
+                                  [_zero(c, "failed", too_deep) for c in checks], seconds=time.monotonic() - start)
+        uses = forbidden.analyse(source, sources, limits.forbidden)
         session = Session(zygote, student_file, scratch, slug, limits, budget, forbidden_uses=uses)
         if session.blocked:
             return _blocked(slug, checks, session, start)
@@ -181,7 +187,7 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
         output = session.close()
         return ExerciseRecord(slug, "graded", "", results, output, time.monotonic() - start)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_tree(scratch)  # the child may have left a tree of any depth there
 
 
 def _blocked(slug: str, checks, session: Session, start: float) -> ExerciseRecord:
@@ -247,7 +253,8 @@ def _run_check_remembered(check: framework.Check, session: Session) -> CheckResu
 
 
 def _source(path: Path) -> str:
-    return path.read_bytes().decode("utf-8", errors="replace")
+    """The file's text in the encoding Python reads it with (its PEP 263 coding cookie)."""
+    return student_source.decode_source(path.read_bytes())
 
 
 def _zero_forbidden_functions(results: list[CheckResult],

@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from . import student_source
 from .load_errors import CELL_MARKER, show_line
 
 #: Tag of the notebook cells that only demonstrate (never graded, never imported).
@@ -70,6 +71,9 @@ def read_notebook(data: bytes) -> NotebookCode:
         notebook = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise NotebookError(f"it is not valid JSON: {exc}") from None
+    except (RecursionError, MemoryError):
+        raise NotebookError("its JSON nests lists or objects too deeply for the grader to read "
+                            "(a notebook Jupyter saves nests five levels)") from None
     if not isinstance(notebook, dict):
         raise NotebookError("it is not a notebook document")
     cells = notebook.get("cells")
@@ -105,6 +109,9 @@ def read_notebook(data: bytes) -> NotebookCode:
                 kept.append(line)
         try:
             chunks.append(_guard_cell("\n".join(kept), number, first_line))
+        except CellTooDeep as exc:
+            broken.append(f"cell {number} (it nests expressions too deeply for the grader to read)")
+            shown.append(f"Cell {number}: {exc}")
         except SyntaxError as exc:
             broken.append(f"cell {number} (line {(exc.lineno or 1) + first_line - 1}: {exc.msg})")
             if exc.lineno and 1 <= exc.lineno <= len(kept):
@@ -139,6 +146,10 @@ def _left_out(cell: dict) -> bool:
         return False
 
 
+class CellTooDeep(ValueError):
+    """A cell nesting expressions deeper than the grader reads (``student_source.MAX_NESTING``)."""
+
+
 def _guard_cell(code: str, number: int = 0, first_line: int = 1) -> str:
     """A cell's definitions as written; its other statements wrapped so an error skips only them.
 
@@ -149,7 +160,12 @@ def _guard_cell(code: str, number: int = 0, first_line: int = 1) -> str:
     marker naming cell ``number`` and the line it starts at (``first_line``: the
     cell's line of ``code``'s first line).
     """
-    tree = ast.parse(code)
+    try:
+        tree = ast.parse(code)
+    except (RecursionError, MemoryError):
+        raise CellTooDeep(student_source.nesting_problem(code, "notebook cell")) from None
+    if student_source.nesting(tree) > student_source.MAX_NESTING:
+        raise CellTooDeep(student_source.nesting_problem(code, "notebook cell"))
     lines = code.splitlines()
     out: list[str] = []
     loose: list[ast.stmt] = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import socket
 import tempfile
 import threading
@@ -28,6 +27,7 @@ from .policy import Policy
 from .record import (CheckResult, ExerciseRecord, ExerciseStatus, RecordError, StudentRecord,
                      StudentStatus)
 from ..sandbox import AttachedZygote, SandboxError, Zygote
+from ..sandbox.scratch import remove_tree
 from .submissions import PreparedFile, Submission, prepare
 
 RECORD = "record.json"
@@ -264,7 +264,7 @@ def grade_student(submission: Submission, keeper: ZygoteKeeper, *, slugs: list[s
                                           prepared=prepared), fingerprint, grader, when)
                      for slug in slugs]
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_tree(scratch)
     return make_record(submission.student, exercises, fingerprint=submission.fingerprint(),
                        grader=grader, notes=submission.notes, rejected=submission.rejected,
                        flags=submission.flags, gradable=any(s in submission.files for s in slugs),

@@ -16,7 +16,6 @@ import difflib
 import multiprocessing
 import multiprocessing.util
 import os
-import shutil
 import socket
 import shlex
 import sys
@@ -34,6 +33,7 @@ from .reports import fmt_points, grades_csv, write_student_reports, write_summar
 from ..core.policy import DEFAULT as DEFAULT_POLICY
 from ..core.policy import Policy
 from ..sandbox import Zygote
+from ..sandbox.scratch import remove_tree
 from ..sandbox.isolation import ISOLATIONS, KERNEL, IsolationUnavailable, describe, require
 from ..core.record import StudentRecord
 from ..core.student import (ZygoteKeeper, failed_record, grade_student, grader_fingerprint,
@@ -252,7 +252,7 @@ def run(args) -> int:
     try:
         return _run(args, options, out, scratch)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_tree(scratch)
 
 
 def _run(args, options: dict, out: Path, scratch: Path) -> int:

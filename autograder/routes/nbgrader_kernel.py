@@ -27,7 +27,6 @@ is an ``Execute`` that asks for this manager, and the config installs it in plac
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 
 from ..sandbox import isolation
+from ..sandbox.scratch import remove_tree
 
 LAUNCHER = Path(__file__).resolve().parents[1] / "sandbox" / "kernel_launcher.py"
 #: The one folder of the course a kernel may import from: the hidden cells' one-line hook.
@@ -95,7 +95,7 @@ class ConfinedKernelManager(AsyncKernelManager):
         finally:
             kill_group(self._pgid)
             if self._scratch:
-                shutil.rmtree(self._scratch, ignore_errors=True)
+                remove_tree(self._scratch)  # a notebook may have left a tree of any depth there
                 self._scratch = None
 
     cleanup_resources = _async_cleanup_resources

@@ -42,6 +42,7 @@ wire = _sibling("wire")
 guard = _sibling("guard")
 confine = _sibling("confine")
 allow_list = _sibling("allow_list")
+environment = _sibling("environment")
 send, recv, encode, decode, WireError = wire.send, wire.recv, wire.encode, wire.decode, wire.WireError
 
 #: (read roots, list roots, site dirs), computed once in the zygote.
@@ -190,6 +191,31 @@ def _current_address_space():
     return 0
 
 
+#: Landlock rules without the forbidden packages' folders, by the packages a job forbids.
+_RULES_BY_PACKAGES = {}
+
+
+def _packages(job):
+    return tuple(sorted(str(name) for name in (job.get("forbidden") or {}).get("packages", ())))
+
+
+def _prepare_forbidden(job):
+    """In the zygote, before forking: what each child of this policy needs, computed once
+    (the dictionaries holding each forbidden routine; the rules leaving forbidden packages out)."""
+    try:
+        guard.find_holders(job.get("forbidden") or {})
+        packages = _packages(job)
+        if packages not in _RULES_BY_PACKAGES:
+            folders = guard.forbidden_package_folders(packages, ALLOWED_ROOTS[2])
+            _RULES_BY_PACKAGES[packages] = confine.rules_excluding(LANDLOCK_RULES, folders)
+    except Exception:  # a name no library has: the child's stand-ins and the source scan still apply
+        pass
+
+
+def _rules_for(job):
+    return _RULES_BY_PACKAGES.get(_packages(job), LANDLOCK_RULES)
+
+
 def run_child(conn, job, output_fd):
     """In the forked child: cut loose, confine, then serve the student module."""
     import signal
@@ -214,7 +240,7 @@ def run_child(conn, job, output_fd):
     _apply_limits(limits, threads=kernel)
     if kernel:
         try:
-            confine.confine(scratch, LANDLOCK_RULES, owned)
+            confine.confine(scratch, _rules_for(job), owned)
         except confine.ConfinementError as exc:  # fail closed: no student code without the kernel layers
             _reply(conn, {"status": "sandbox_error", "error": {
                 "type": "ConfinementError", "message": str(exc), "trace": []}}, None)
@@ -224,7 +250,7 @@ def run_child(conn, job, output_fd):
     # Sent before any student code exists: the grader accepts "sandbox_error" only in its place,
     # so a submission that forges one on its socket fails its own call instead.
     send(conn, {"status": "ready"})
-    os.environ.update({"TMPDIR": scratch, "HOME": scratch})
+    environment.replace_environment(environment.child_environment(scratch))
     sys.argv = [job["module_path"]]
     sys.path[:] = [scratch] + [p for p in sys.path if p]
     guard.install_forbidden_wrappers(job.get("forbidden") or {})  # the policy's list, from the job
@@ -324,6 +350,7 @@ def _serve_control(control, controls, warm):
     if "sympy" in job.get("warm", ()) and "sympy" not in warm:
         _warm_sympy()
         warm.add("sympy")
+    _prepare_forbidden(job)
     pid = os.fork()
     if pid == 0:
         for other in controls:  # the child holds no way to ask the zygote for anything

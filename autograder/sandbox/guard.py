@@ -13,41 +13,83 @@ import os
 import sys
 
 # --------------------------------------------------------------------------
-# Library routines that would do an exercise for the student (SPEC §1).
+# Library routines that would do an exercise for the student (docs/threat-model.md).
 # The list is the grading policy's (exercises.toml [forbidden]), sent with each job.
 # --------------------------------------------------------------------------
 
 #: Names recorded while the current call runs; reset before every call.
 FORBIDDEN_CALLS = []
-#: Methods of a forbidden package's classes (or of a forbidden class) that are recorded.
+#: Methods of a forbidden package's classes (or of a forbidden class) that are refused.
 ESTIMATOR_METHODS = ("fit", "fit_predict", "fit_transform", "predict", "predict_proba")
+#: Computed in the zygote (``find_holders``), used once by each child, then emptied there:
+#: dotted name -> (the original routine, the dictionaries holding it as a key or a value).
+HOLDERS = {}
 
 
-def _record(name, function):
-    import functools
+class ForbiddenRoutineError(RuntimeError):
+    """What a stand-in raises: the routine is one the assignment asks students to write."""
 
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
+
+def _stand_in(name, like=None):
+    """A function in place of the forbidden routine ``name``: it records the call and raises.
+
+    It holds no path back to the original (no ``__wrapped__``, no closure, default or
+    attribute referring to it): only the name, as a string."""
+    def stand_in(*args, **kwargs):
         FORBIDDEN_CALLS.append(name)
-        return function(*args, **kwargs)
+        raise ForbiddenRoutineError(f"{name} is a library routine this assignment asks you to write "
+                                    f"yourself: the grader does not run it.")
 
-    wrapper.__forbidden_wrapper__ = True
-    return wrapper
+    stand_in.__name__ = str(getattr(like, "__name__", name.rpartition(".")[2]))
+    stand_in.__qualname__ = str(getattr(like, "__qualname__", stand_in.__name__))
+    stand_in.__forbidden_wrapper__ = True
+    return stand_in
 
 
 def _wrapped(obj):
     return getattr(obj, "__forbidden_wrapper__", False)
 
 
+def _replace(holder, attr, qualname):
+    """Put a stand-in at ``holder.attr`` (a module or a class) and in every dictionary the zygote
+    found holding the same original (a re-export, a registry keyed by functions)."""
+    original = vars(holder).get(attr) if isinstance(holder, (type, type(sys))) else None
+    if original is None:
+        original = getattr(holder, attr)
+    if _wrapped(original):
+        return
+    stand_in = _stand_in(qualname, original)
+    setattr(holder, attr, stand_in)
+    for found, dictionaries in [value for value in HOLDERS.values() if value[0] is original]:
+        for dictionary in dictionaries:
+            _swap(dictionary, original, stand_in)
+
+
+def _swap(dictionary, original, stand_in):
+    if type(dictionary).__name__ == "cell":  # a closure of another function held it
+        dictionary.cell_contents = stand_in
+        return
+    try:
+        for key in [k for k, v in dictionary.items() if v is original]:
+            dictionary[key] = stand_in
+        if any(k is original for k in dictionary):
+            dictionary[stand_in] = dictionary.pop(original)
+    except Exception:  # a mapping that refuses changes (a class's mappingproxy): its owner was set
+        pass
+
+
 def _wrap_class(cls, qualname):
+    """Stand-ins for a forbidden class's estimator methods, inherited ones included
+    (``GaussianMixture.fit``), set on the class itself: a base class shared with allowed
+    estimators (``TransformerMixin.fit_transform``) keeps its own."""
     for method in ESTIMATOR_METHODS:
-        found = getattr(cls, method, None)  # inherited ones too (GaussianMixture.fit)
+        found = getattr(cls, method, None)
         if callable(found) and not _wrapped(found):
-            setattr(cls, method, _record(f"{qualname}.{method}", found))
+            _replace(cls, method, f"{qualname}.{method}")
 
 
 def _wrap_module_routines(module, qualname):
-    """Record every public function, and every fit/predict of public classes, of a module."""
+    """Refuse every public function, and every fit/predict of public classes, of a module."""
     import inspect
 
     for attr in dir(module):
@@ -56,13 +98,18 @@ def _wrap_module_routines(module, qualname):
         obj = getattr(module, attr)
         if inspect.isclass(obj):
             _wrap_class(obj, f"{qualname}.{attr}")
-        elif inspect.isfunction(obj) and not _wrapped(obj):
-            setattr(module, attr, _record(f"{qualname}.{attr}", obj))
+        elif callable(obj) and not _wrapped(obj):
+            _replace(module, attr, f"{qualname}.{attr}")
+
+
+def _defining_class(cls, attr):
+    """The class of ``cls``'s method resolution order whose own dictionary holds ``attr``."""
+    return next((owner for owner in cls.__mro__ if attr in vars(owner)), cls)
 
 
 def _wrap_attribute(owner, attr, qualname):
-    """Record calls of ``owner.attr``: a class's estimator methods, a function, or the method
-    of an instance (``scipy.stats.norm.fit`` is patched on ``norm``'s class)."""
+    """Refuse ``owner.attr``: a class's estimator methods, a function, or the method of an
+    instance (``scipy.stats.norm.fit`` is ``norm_gen.fit``: replaced on the class defining it)."""
     import inspect
     import types
 
@@ -71,11 +118,70 @@ def _wrap_attribute(owner, attr, qualname):
         _wrap_class(obj, qualname)
     elif callable(obj) and not _wrapped(obj):
         if isinstance(owner, types.ModuleType) or inspect.isclass(owner):
-            setattr(owner, attr, _record(qualname, obj))
+            _replace(owner, attr, qualname)
         else:
-            method = getattr(type(owner), attr)
-            if not _wrapped(method):
-                setattr(type(owner), attr, _record(qualname, method))
+            _replace(_defining_class(type(owner), attr), attr, qualname)
+
+
+def _resolve(dotted):
+    """The original object ``dotted`` names, where it is defined, if already loaded."""
+    import inspect
+    import types
+
+    holder, _, last = dotted.rpartition(".")
+    owner = _lookup(holder)
+    if owner is None:
+        return None
+    if isinstance(owner, types.ModuleType) or inspect.isclass(owner):
+        return getattr(owner, last, None)
+    cls = _defining_class(type(owner), last)
+    return vars(cls).get(last)
+
+
+def find_holders(listed):
+    """In the zygote: for each listed routine already loaded, the dictionaries (and closure
+    cells) that hold it.
+
+    One scan of the heap per new routine, in the zygote (never in each child): a child then
+    replaces the original everywhere it is held, so nothing it can reach leads back to it."""
+    import gc
+    import inspect
+
+    names = []
+    for kind in ("routines", "prefixes"):
+        for dotted in listed.get(kind, ()):
+            if kind == "routines":
+                names.append(dotted)
+                continue
+            holder, _, prefix = dotted.rpartition(".")
+            owner = _lookup(holder)
+            names += [f"{holder}.{n}" for n in dir(owner) if n.startswith(prefix)] if owner is not None else []
+    fresh = {}
+    for dotted in names:
+        if dotted in HOLDERS:
+            continue
+        original = _resolve(dotted)
+        if original is not None and not inspect.isclass(original) and not _wrapped(original):
+            fresh[dotted] = original
+    if not fresh:
+        return
+    originals = {id(original): original for original in fresh.values()}
+    found = {key: [] for key in originals}
+    for referrer in gc.get_referrers(*originals.values()):
+        if referrer is fresh or referrer is originals:
+            continue
+        if type(referrer).__name__ == "cell":
+            contents = [referrer.cell_contents] if referrer.cell_contents is not None else []
+        elif isinstance(referrer, dict):
+            contents = list(referrer.values()) + list(referrer)
+        else:
+            continue
+        for item in contents:
+            if id(item) in originals and item is originals[id(item)] \
+                    and not any(r is referrer for r in found[id(item)]):
+                found[id(item)].append(referrer)
+    for dotted, original in fresh.items():
+        HOLDERS[dotted] = (original, found[id(original)])
 
 
 def _lookup(dotted):
@@ -94,17 +200,30 @@ def _lookup(dotted):
     return None
 
 
+class _ForbiddenModule(type(sys)):
+    """What importing a forbidden package gives: every name in it is a stand-in (its real files
+    are never loaded, and Landlock keeps them unreadable to the child)."""
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return _stand_in(f"{self.__name__}.{attr}")
+
+
 class ForbiddenWrappers:
-    """Import hook and wrapper of the policy's forbidden routines: each one is wrapped as soon
-    as what holds it is loaded (now, or when the student's code imports it)."""
+    """Import hook and replacer of the policy's forbidden routines: each one is replaced by a
+    stand-in as soon as what holds it is loaded (now, or when the student's code imports it);
+    a forbidden package is never loaded at all."""
 
     def __init__(self, listed):
-        self.pending = ([("package", name) for name in listed.get("packages", ())]
+        self.packages = tuple(listed.get("packages", ()))
+        self.pending = ([("package", name) for name in self.packages]
                         + [("routine", name) for name in listed.get("routines", ())]
                         + [("prefix", name) for name in listed.get("prefixes", ())])
 
     def install(self):
         self.wrap_loaded()
+        HOLDERS.clear()  # the originals it held are gone from every place the child can reach
         if self.pending:
             sys.meta_path.insert(0, self)
 
@@ -115,9 +234,8 @@ class ForbiddenWrappers:
             try:
                 if kind == "package":
                     module = sys.modules.get(dotted)
-                    if module is None:
-                        continue
-                    _wrap_module_routines(module, dotted)
+                    if module is not None and not isinstance(module, _ForbiddenModule):
+                        _wrap_module_routines(module, dotted)
                     continue  # a package stays pending: its submodules may load later
                 owner = _lookup(holder)
                 if owner is None:
@@ -133,11 +251,22 @@ class ForbiddenWrappers:
             except Exception:  # a name the libraries do not have: the source scan still applies
                 self.pending.remove(entry)
 
+    # A forbidden package: a module of stand-ins, made here, never read from disk.
+    def create_module(self, spec):
+        module = _ForbiddenModule(spec.name)
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module):
+        pass
+
     def find_spec(self, name, path=None, target=None):
-        if not any(dotted == name or dotted.startswith(name + ".") for _, dotted in self.pending):
-            return None
         import importlib.machinery
 
+        if any(name == package or name.startswith(package + ".") for package in self.packages):
+            return importlib.machinery.ModuleSpec(name, self, is_package=True)
+        if not any(dotted == name or dotted.startswith(name + ".") for _, dotted in self.pending):
+            return None
         sys.meta_path.remove(self)
         try:
             spec = importlib.machinery.PathFinder.find_spec(name, path)
@@ -156,8 +285,20 @@ class ForbiddenWrappers:
 
 
 def install_forbidden_wrappers(listed):
-    """Wrap the routines ``listed`` names (``packages``, ``routines``, ``prefixes``), from the job."""
+    """Replace the routines ``listed`` names (``packages``, ``routines``, ``prefixes``), from the job."""
     ForbiddenWrappers(listed).install()
+
+
+def forbidden_package_folders(packages, site_dirs):
+    """The folders of the forbidden ``packages`` in the site folders (``sklearn.cluster`` ->
+    ``.../site-packages/sklearn/cluster``): what Landlock keeps unreadable to a child."""
+    folders = []
+    for package in packages:
+        for site in site_dirs:
+            folder = os.path.join(site, *package.split("."))
+            if os.path.isdir(folder):
+                folders.append(os.path.realpath(folder))
+    return folders
 
 
 def _tripwire(event, function):

@@ -33,9 +33,9 @@ import sys
 
 #: Distributions the kernel itself imports, allowed on top of those offered to students.
 KERNEL_DISTRIBUTIONS = ("ipykernel", "matplotlib-inline", "comm", "pyzmq", "tornado", "jupyter-client")
-#: Variables passed through: nbgrader's own (a notebook may ask whether it is being autograded),
-#: the locale, and the manager's pid (the kernel leaves when its manager is gone).
-PASSED_THROUGH = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "LANG", "LC_ALL", "JPY_PARENT_PID")
+#: Variables passed through: nbgrader's own (a notebook may ask whether it is being autograded)
+#: and the manager's pid (the kernel leaves when its manager is gone).
+PASSED_THROUGH = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "JPY_PARENT_PID")
 #: Resource limits of a kernel: a whole notebook runs in it (the Execute timeout bounds each cell).
 LIMITS = {"memory": 2 << 30, "cpu_seconds": 3600, "file_size": 64 << 20, "open_files": 1024}
 HOW_TO_PROCEED = (
@@ -45,32 +45,37 @@ HOW_TO_PROCEED = (
     "gradebook included), set AUTOGRADER_ISOLATION=audit-hook-only for nbgrader; every report says so.")
 
 
-def _child():
-    """``child.py`` of this folder (``python -I`` puts no folder of ours on the path); its own
-    ``_sibling`` loads the other sandbox modules from their files, as in the zygote."""
+def _here(name):
+    """A module of this folder (``python -I`` puts no folder of ours on the path)."""
+    import importlib
+
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
     try:
-        import child
+        return importlib.import_module(name)
     finally:
         sys.path.remove(here)
-    return child
+
+
+def _child():
+    """``child.py`` of this folder; its own ``_sibling`` loads the other sandbox modules from
+    their files, as in the zygote."""
+    return _here("child")
 
 
 def minimal_environment(scratch):
-    """The kernel's whole environment: its scratch folders and nbgrader's own markers, nothing else."""
-    env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    """The kernel's whole environment: the sandbox's one fixed environment (``environment.BASE``:
+    search path, UTF-8 locale, one BLAS thread, plot backend), its scratch folders and nbgrader's
+    own markers, nothing else."""
+    env = dict(_here("environment").BASE)
+    env.update({name: os.environ[name] for name in PASSED_THROUGH if name in os.environ})
     folders = {"HOME": scratch, "TMPDIR": os.path.join(scratch, "tmp"),
                "IPYTHONDIR": os.path.join(scratch, "ipython"), "MPLCONFIGDIR": os.path.join(scratch, "matplotlib"),
                "JUPYTER_RUNTIME_DIR": os.path.join(scratch, "runtime")}
     for folder in folders.values():
         os.makedirs(folder, mode=0o700, exist_ok=True)
     env.update(folders)
-    env.update({"PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
-                # One BLAS thread: the kernel shares the grading machine; and no thread may start
-                # before the kernel layers are applied (they bind the calling thread only).
-                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     return env
 
 

@@ -20,20 +20,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import child, wire
+from . import child, environment, wire
 
 CHILD_SCRIPT = Path(child.__file__).resolve()
 
-#: Environment of the zygote: one BLAS thread per child (parallelism comes
-#: from grading several students at once) and a non-interactive plot backend.
-CHILD_ENV = {
-    "MPLBACKEND": "Agg",
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "PYTHONDONTWRITEBYTECODE": "1",
-    "PYTHONHASHSEED": "0",
-}
+#: What every process holding student code starts from (``environment.BASE``); kept under this
+#: name for the benchmarks, which time a bare interpreter in the same environment.
+CHILD_ENV = environment.BASE
 
 
 def _project_forbidden() -> dict:
@@ -91,16 +84,13 @@ class SandboxError(RuntimeError):
 def _spawn_zygote(python: str | None = None, env: dict | None = None) -> tuple[subprocess.Popen, socket.socket]:
     """A zygote process, importing as this returns, and our end of its control socket."""
     parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    environment.update(CHILD_ENV)
-    environment.update(env or {})
     process = subprocess.Popen(
         [python or sys.executable, "-I", str(CHILD_SCRIPT), "--control-fd", str(child.fileno())],
         pass_fds=[child.fileno()],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env=environment,
+        env=environment.zygote_environment(env),  # explicit: nothing of this process's environment
         cwd="/",
         start_new_session=True,
     )
@@ -395,6 +385,18 @@ class StudentModule:
     close = kill
 
 
+#: Characters of an exception's message quoted in feedback: enough for any message a student
+#: reads, too few to carry a check's hidden input array back out through a ``raise``.
+MAX_ERROR_MESSAGE = 300
+
+
+def excerpt(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying so when it was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} [... cut after {limit} characters ...]"
+
+
 #: The statuses of a child's first message (before any student code runs), and of every later one.
 FIRST_STATUSES = frozenset({"ready", "sandbox_error"})
 REPLY_STATUSES = frozenset({"loaded", "load_error", "returned", "raised", "missing"})
@@ -410,7 +412,7 @@ def _parse_reply(raw: dict, buffers: list, seconds: float, allowed: frozenset[st
     error = raw.get("error") or {}
     clean_error = {
         "type": str(error.get("type", ""))[:200],
-        "message": str(error.get("message", ""))[:2000],
+        "message": excerpt(str(error.get("message", "")), MAX_ERROR_MESSAGE),
         "trace": [str(line)[:300] for line in list(error.get("trace", []))[:5]],
     } if error else {}
     return Reply(
