@@ -26,7 +26,8 @@ from pathlib import Path
 STACK = ("numpy", "scipy", "matplotlib")
 PEERS = {
     "nbgrader": ["nbgrader==0.9.6", "ipykernel"],
-    "otter": ["otter-grader>=7,<8"],
+    # otter-grader does not depend on a kernel: a course environment has ipykernel beside it.
+    "otter": ["otter-grader>=7,<8", "ipykernel"],
 }
 
 
