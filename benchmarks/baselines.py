@@ -83,7 +83,13 @@ def _median(values):
 
 def breakdown(python: Path, env: dict, process: list[str], per_notebook: bool, manager: str = PLAIN_KERNEL,
               repeats: int = 3, cwd: Path | None = None) -> Breakdown:
-    """Probe a peer's process start (``process``, run by ``python``) and its kernel's start and shutdown."""
+    """Probe a peer's process start (``process``, run by ``python``) and its kernel's start and shutdown.
+
+    From ``cwd``, else an empty folder: nbgrader reads the ``nbgrader_config.py`` of the folder it
+    starts in, and a peer must not start with this repository's."""
+    import tempfile
+
+    cwd = cwd or Path(tempfile.mkdtemp(prefix="bench-probe-"))
     starts = [run_timed([str(python), *process], cwd=cwd, env=env)[0] for _ in range(repeats)]
     kernels = []
     for _ in range(repeats):
