@@ -39,13 +39,9 @@ build: install
 release: install
 	$(PY) -m autograder release --out student-bundle
 
-# The otter-grader baseline is a benchmark-only extra, installed here and nowhere else.
-$(VENV)/.bench-installed: $(VENV)/.installed
-	$(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["bench"]))' > $(VENV)/bench-requirements.txt
-	$(PY) -m pip install --quiet -r $(VENV)/bench-requirements.txt
-	touch $@
-
-benchmark: $(VENV)/.bench-installed
+# The peers (otter-grader, a conventional nbgrader course) each get a clean environment of their
+# own, outside the repository, made by the benchmark itself (benchmarks/peer_envs.py).
+benchmark: $(VENV)/.installed
 	$(PY) -m benchmarks
 
 clean:

@@ -51,7 +51,7 @@ from autograder.routes.nbgrader_kernel import ConfinedExecute  # noqa: E402
 from autograder.routes.nbgrader_feedback_page import TEMPLATE_NAME, TEMPLATES, OfflineFeedbackPage  # noqa: E402
 from autograder.routes.nbgrader_preprocessors import (CheckManualScores, FeedbackTableStyle,  # noqa: E402
                                                       GradeHiddenCells, OverwriteCellsQuietly,
-                                                      RecordManualScores)
+                                                      RecordManualScores, WarmGrader)
 
 from autograder.routes import nbgrader_gradebook  # noqa: E402
 
@@ -59,7 +59,7 @@ from autograder.routes import nbgrader_gradebook  # noqa: E402
 nbgrader_gradebook.install()
 
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec,
-                                      OverwriteCellsQuietly, CheckCellMetadata, RecordManualScores]
+                                      OverwriteCellsQuietly, CheckCellMetadata, RecordManualScores, WarmGrader]
 c.Autograde.autograde_preprocessors = [ConfinedExecute, CheckManualScores, IgnorePattern,
                                        ClearMetadataPreprocessor, LimitOutput, GradeHiddenCells,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]

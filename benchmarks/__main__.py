@@ -43,6 +43,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--own-sample", type=int,
                    help="students graded by nbgrader autograde of this project's notebooks (default 5; "
                         "--quick 1; 0 skips)")
+    p.add_argument("--drop-caches", action="store_true",
+                   help="latency: empty the file cache before each cold pytest run (root; slows the whole "
+                        "machine for a moment)")
     p.add_argument("--em-n", type=int, help="points for the EM benchmark (default 1000000; --quick 20000)")
     p.add_argument("--results", type=Path, default=RESULTS,
                    help="where to write the markdown table (default benchmarks/results.md)")
@@ -86,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             from . import latency
 
             rows += latency.run(warm_repeats=0 if quick else 3,
-                                slugs=["gaussian_mle"] if quick else None)
+                                slugs=["gaussian_mle"] if quick else None, drop_caches=args.drop_caches)
         elif name == "em":
             from . import reference_em
 

@@ -6,21 +6,22 @@ what the exercise gives, one answer cell per function (the reference between
 point that checks the function with ``np.testing.assert_allclose`` against the
 reference's value on fixed seeded inputs (``hand_tests.py``). Generated from
 ``solutions/`` into a scratch course each time, so it never goes stale, and
-graded with nbgrader's defaults: nothing of this project runs in its kernels.
+graded with nbgrader's defaults from a clean environment of its own
+(``peer_envs.py``: nbgrader, ipykernel and the scientific stack only), as such a
+course installs it: nothing of this project runs in its processes or kernels.
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import sys
 from pathlib import Path
 
 from autograder.generation.build import strip_solutions
 from autograder.core.manifest import exercise
 
-from . import hand_tests
-from .timing import bench_env, run_timed
+from . import hand_tests, peer_envs
+from .timing import run_timed
 
 ASSIGNMENT = "conventional"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -92,9 +93,10 @@ def source_notebook(slug: str) -> dict:
 
 def nbgrader(course: Path, *args: str) -> float:
     """Wall seconds of one nbgrader command run in the course (its config, its gradebook)."""
-    command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}",
+    python = peer_envs.python("nbgrader")
+    command = [str(python), "-m", "nbgrader", *args, f"--CourseDirectory.root={course}",
                f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}"]
-    wall, _ = run_timed(command, cwd=course, env=bench_env())
+    wall, _ = run_timed(command, cwd=course, env=peer_envs.env(python))
     return wall
 
 

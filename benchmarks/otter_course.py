@@ -5,31 +5,33 @@ writes one: a master notebook with one question per function, its solution
 and one hidden test (the same hand-written tests as the conventional nbgrader
 course, ``hand_tests.py``). ``otter assign`` turns it into the student
 notebook and the autograder zip; ``otter run`` grades one notebook per call.
-otter-grader is a benchmark-only dependency (the ``bench`` extra).
+otter runs from a clean environment of its own (``peer_envs.py``), as a course installs it.
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import shutil
-import sys
 from pathlib import Path
 
 from autograder.core.manifest import exercise
 
-from . import hand_tests
+from . import hand_tests, peer_envs
 from .nbgrader_course import BEGIN, END, split_solution
-from .timing import bench_env, run_timed
+from .timing import run_timed
 
 
-def available() -> bool:
-    return shutil.which("otter", path=str(Path(sys.executable).parent)) is not None
+def _python() -> Path:
+    return peer_envs.python("otter")
 
 
 def _otter() -> list[str]:
-    """``otter`` run by this interpreter (a console script's first line may name another one)."""
-    return [sys.executable, "-m", "otter"]
+    """``otter`` run by its own environment's interpreter (a console script's first line may name another)."""
+    return [str(_python()), "-m", "otter"]
+
+
+def _env() -> dict[str, str]:
+    return peer_envs.env(_python())
 
 
 def _raw(text: str) -> dict:
@@ -72,7 +74,7 @@ def make_assignments(folder: Path, slugs=hand_tests.SLUGS) -> dict[str, tuple[Pa
         work.mkdir(parents=True)
         master = work / f"{slug}.ipynb"
         master.write_text(json.dumps(master_notebook(slug), indent=1), encoding="utf-8")
-        run_timed([*_otter(), "assign", str(master), str(work / "dist")], cwd=work, env=bench_env())
+        run_timed([*_otter(), "assign", str(master), str(work / "dist")], cwd=work, env=_env())
         zips = sorted((work / "dist" / "autograder").glob("*.zip"))
         if not zips:
             raise RuntimeError(f"otter assign wrote no autograder zip for {slug}")
@@ -102,7 +104,7 @@ def grade(autograder_zip: Path, submission: Path, out: Path) -> float:
     """Wall seconds of one ``otter run`` on one notebook."""
     out.mkdir(parents=True, exist_ok=True)
     wall, _ = run_timed([*_otter(), "run", "-a", str(autograder_zip), "-o", str(out), "--no-logo",
-                         str(submission)], cwd=out, env=bench_env())
+                         str(submission)], cwd=out, env=_env())
     return wall
 
 

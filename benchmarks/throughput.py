@@ -184,13 +184,20 @@ def _baseline_rows(scratch: Path, files, sample: int, otter_sample: int, own_sam
 
     hand_total = float(sum(len(t) for t in hand_tests.TESTS.values()))
     ours_full, hand_full = full_marks()
+    notebooks = len(hand_tests.SLUGS)
+
+    def where(probe, timed: baselines.Timed) -> str:
+        return probe.text(timed.per_student / notebooks, timed.students * notebooks)
+
     print(f"  nbgrader autograde, conventional course, {len(students)} students ...", flush=True)
     timed = baselines.conventional_nbgrader(scratch, files, students)
+    conventional = timed
     rows.append(Row("baseline", "`nbgrader autograde`, a conventional course (one hidden `assert_allclose` "
-                    f"test per function, {hand_total:.0f} tests)",
+                    f"test per function, {hand_total:.0f} tests), in its own environment",
                     f"{seconds(timed.per_student)} / student ({seconds(timed.wall)} for {timed.students})",
                     note=f"load {timed.load:.1f} before{extrapolated(timed)}; "
-                         + mistakes_passed(files, timed.points, hand_full, students)))
+                         + mistakes_passed(files, timed.points, hand_full, students) + "; "
+                         + where(baselines.conventional_breakdown(), timed)))
     rows.append(Row("ratio", f"conventional nbgrader / batch grader, N = {small}",
                     _ratio(timed.per_student, section), f">= {SECTION_NBGRADER}x",
                     timed.per_student >= SECTION_NBGRADER * section))
@@ -201,27 +208,34 @@ def _baseline_rows(scratch: Path, files, sample: int, otter_sample: int, own_sam
                         note="nbgrader's seconds per student do not fall with N (one kernel per notebook, in turn)"
                         if timed.students < large else ""))
     checkpoint()
-    if otter_sample > 0 and baselines.otter_course.available():
+    if otter_sample > 0:
         graded = students[:otter_sample]
         print(f"  otter run, {len(graded)} students x {len(hand_tests.SLUGS)} notebooks ...", flush=True)
         timed = baselines.otter(scratch, files, graded)
-        rows.append(Row("baseline", "`otter run` per notebook, an otter-grader assignment (the same tests)",
+        rows.append(Row("baseline", "`otter run` per notebook, an otter-grader assignment (the same tests), "
+                        "in its own environment",
                         f"{seconds(timed.per_student)} / student ({seconds(timed.wall)} for {timed.students})",
                         note=f"load {timed.load:.1f} before{extrapolated(timed)}; "
-                             + mistakes_passed(files, timed.points, hand_full, graded)))
+                             + mistakes_passed(files, timed.points, hand_full, graded) + "; "
+                             + where(baselines.otter_breakdown(), timed)))
         rows.append(Row("ratio", f"otter run / batch grader, N = {small}", _ratio(timed.per_student, section),
                         f">= {SECTION_OTTER}x", timed.per_student >= SECTION_OTTER * section))
-    elif otter_sample > 0:
-        notes.append("otter-grader is not installed (pip install '.[bench]'): no otter row.")
+        if large > small:
+            rows.append(Row("ratio", f"otter run / batch grader, N = {large}", _ratio(timed.per_student, course),
+                            f">= {SECTION_OTTER}x", timed.per_student >= SECTION_OTTER * course))
     checkpoint()
     if own_sample > 0:
         own = students[:own_sample]
         print(f"  nbgrader autograde, this project's notebooks, {len(own)} students ...", flush=True)
         timed = baselines.own_nbgrader(scratch, files, own)
-        rows.append(Row("this project", "`nbgrader autograde` of this project's notebooks (hidden cells call "
-                        "this grader once per notebook)",
+        rows.append(Row("this project", "`nbgrader autograde` of this project's notebooks (confined kernels; "
+                        "hidden cells graded by this grader in nbgrader's process)",
                         f"{seconds(timed.per_student)} / student ({seconds(timed.wall)} for {timed.students})",
-                        note=f"load {timed.load:.1f} before; the nbgrader route of this project, not a baseline"))
+                        note=f"load {timed.load:.1f} before; the same {notebooks} exercises as the peers; "
+                             + where(baselines.own_breakdown(), timed)))
+        rows.append(Row("ratio", "this project's nbgrader route / the conventional nbgrader course, per student",
+                        f"{timed.per_student / conventional.per_student:.2f}", "<= 1",
+                        timed.per_student <= conventional.per_student))
     checkpoint()
     notes.append(f"Grades of the first {len(students)} students: in the batch grader, "
                  + mistakes_passed(files, ours[small].points, ours_full, students) + ".")

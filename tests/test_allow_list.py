@@ -66,3 +66,29 @@ def test_a_symlinked_or_forged_list_is_ignored(tmp_path):
     assert allow_list.load(str(folder), "j") is None
     (folder / "allow-list-m.json").write_text(json.dumps({"key": "m", "roots": [["/"], "x", []]}))
     assert allow_list.load(str(folder), "m") is None
+
+
+def test_a_kernels_key_holds_neither_imports_nor_home_but_its_own_code(tmp_path, monkeypatch):
+    # The launcher looks its list up before it imports anything, and before HOME becomes its scratch.
+    kernel = {"distributions": ["ipykernel"], "imports": ["scipy.optimize"]}
+    before = allow_list.cache_key(kernel=kernel)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setitem(__import__("sys").modules, "not_imported_before", object())
+    assert allow_list.cache_key(kernel=kernel) == before
+    assert allow_list.cache_key(kernel={**kernel, "distributions": ["ipykernel", "x"]}) != before
+    assert allow_list.cache_key() != before
+    copy = _copy_of_the_sandbox(tmp_path)
+    launcher = tmp_path / "sandbox" / "kernel_launcher.py"
+    unedited = copy.cache_key(kernel=kernel)
+    launcher.write_text(launcher.read_text() + "\n# edited\n")
+    assert copy.cache_key(kernel=kernel) != unedited
+
+
+def test_details_are_kept_with_the_list_and_forged_ones_refused(tmp_path):
+    folder = tmp_path / "cache"
+    allow_list.save(str(folder), "k", ROOTS, {"address_space": 123})
+    details = {}
+    assert allow_list.load(str(folder), "k", details) == ROOTS and details == {"address_space": 123}
+    (folder / "allow-list-f.json").write_text(json.dumps({"key": "f", "roots": list(ROOTS),
+                                                           "details": {"address_space": "1e12"}}))
+    assert allow_list.load(str(folder), "f") is None

@@ -112,3 +112,31 @@ def test_the_first_graded_student_is_recognised_in_the_progress_lines(total, cap
         progress.update(StudentRecord(student, "graded", seconds=0.1))
     first, second = capsys.readouterr().out.splitlines()
     assert re.match(FIRST_GRADED, first) and not re.match(FIRST_GRADED, second)
+
+
+def test_each_peer_runs_from_an_environment_of_its_own_outside_the_repository(monkeypatch, tmp_path):
+    """otter and the conventional course as their users install them: not in this project's venv,
+    where importing jsonschema costs seconds it would not cost them."""
+    import os
+
+    import numpy
+
+    from benchmarks import peer_envs
+
+    monkeypatch.delenv("AUTOGRADER_BENCH_ENVS", raising=False)
+    assert ROOT not in peer_envs.home().parents
+    assert any(r.startswith("otter-grader") for r in peer_envs.requirements("otter"))
+    assert f"numpy=={numpy.__version__}" in peer_envs.requirements("nbgrader")
+    env = peer_envs.env(tmp_path / "bin" / "python")
+    path = env["PATH"].split(os.pathsep)
+    assert path[0] == str(tmp_path / "bin") and str(Path(sys.executable).parent) not in path
+    assert env["VIRTUAL_ENV"] == str(tmp_path)
+
+
+def test_a_peers_breakdown_adds_up_to_its_seconds_per_notebook():
+    from benchmarks.baselines import Breakdown
+
+    once = Breakdown(process=2.0, per_notebook=False, kernel_start=1.0, kernel_shutdown=0.5).text(4.0, 8)
+    assert "0.25 s a notebook" in once and "the rest 2.25 s" in once
+    each = Breakdown(process=2.0, per_notebook=True, kernel_start=1.0, kernel_shutdown=0.5).text(4.0, 8)
+    assert "one per notebook" in each and "the rest 0.50 s" in each

@@ -130,3 +130,17 @@ def test_a_crash_in_a_notebook_names_the_cell_and_line_with_a_caret(tmp_path):
     assert "    return x.mean(), float(x.std()) / (len(x) - len(x))\n" in run.stdout
     assert "^^^^" in run.stdout
     assert '"cell_type"' not in run.stdout and "Traceback" not in run.stdout
+
+
+def test_no_installed_plugin_loads_unasked(tmp_path):
+    """Plugins installed beside pytest (xdist here, anyio and platformdirs' with JupyterLab) cost
+    every student run start-up; the bundle's pytest.ini loads none of them."""
+    from importlib.metadata import entry_points
+
+    installed = {e.value.split(":")[0] for e in entry_points(group="pytest11")}
+    if not installed:
+        pytest.skip("no pytest plugin installed here: nothing to leave out")
+    run = _pytest(_student_folder(tmp_path, False), "--trace-config", "--co", "test_kmeans.py")
+    assert "PLUGIN registered: <module '_pytest.python'" in run.stdout, run.stdout + run.stderr
+    loaded = {module for module in installed if f"PLUGIN registered: <module '{module}'" in run.stdout}
+    assert not loaded, f"loaded without being asked for: {sorted(loaded)}"

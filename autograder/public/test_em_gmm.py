@@ -112,13 +112,14 @@ def test_em_finds_the_lesson_mixture():
 
 
 def test_plot_returns_a_labelled_figure():
-    from matplotlib.figure import Figure
-
     # A made-up history of 10 iterations, so that this test needs plot_em_history only.
     t = np.linspace(0.0, 1.0, 11)[:, None]
     history = {"weights": 0.5 + np.array([-0.1, 0.1]) * t, "means": np.array([-1.0, 1.0]) * (1 + 2 * t),
                "variances": 4.0 - np.array([3.0, 2.0]) * t, "log_likelihood": -1300.0 + 200.0 * np.sqrt(t[:, 0])}
     fig = plot_em_history(history)
+    # After the call: matplotlib costs a second to import, and an unwritten function never needs it.
+    from matplotlib.figure import Figure
+
     assert isinstance(fig, Figure), (
         f"plot_em_history should return a matplotlib Figure, got {type(fig).__name__}: end with `return fig`.")
     lines = sum(len(ax.get_lines()) + len(ax.collections) for ax in fig.axes)

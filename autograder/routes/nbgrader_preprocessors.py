@@ -107,15 +107,27 @@ _KEEPER_LOCK = threading.Lock()
 
 
 def _keeper():
-    """One warm sandbox for every notebook nbgrader grades in this process; closed when it exits."""
+    """One warm sandbox for every notebook nbgrader grades in this process; closed when it exits.
+    It starts in the background the first time it is asked for (``WarmGrader``: while the first
+    notebook's kernel runs)."""
     global _KEEPER
     with _KEEPER_LOCK:
         if _KEEPER is None:
             from ..core.student import ZygoteKeeper
 
             _KEEPER = ZygoteKeeper()
+            _KEEPER.start_in_background()
             atexit.register(_KEEPER.close)
         return _KEEPER
+
+
+class WarmGrader(Preprocessor):
+    """Before a notebook's kernel runs: the grader's sandbox starts in the background, so that the
+    first ``GradeHiddenCells`` of the run finds it ready rather than waiting seconds for it."""
+
+    def preprocess(self, nb, resources):
+        _keeper()
+        return nb, resources
 
 
 class GradeHiddenCells(Preprocessor):

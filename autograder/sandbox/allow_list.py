@@ -41,8 +41,12 @@ def _stamp(path):
     return [info.st_ino, info.st_mtime_ns, info.st_size]
 
 
-def cache_key():
-    """What the allow-list depends on, hashed: a change to any of it is a new key."""
+def cache_key(kernel=None):
+    """What the allow-list depends on, hashed: a change to any of it is a new key.
+
+    ``kernel`` (a notebook kernel's launcher: the distributions it adds and the modules it
+    imports before computing the list) replaces the modules imported so far, so that the
+    launcher can look the list up before it imports anything; its own code is hashed too."""
     import sysconfig
 
     here = os.path.dirname(os.path.abspath(__file__))
@@ -52,12 +56,15 @@ def cache_key():
         "sandbox": os.path.realpath(here),  # the list names this folder's files (tracebacks read them)
         "path": list(sys.path),
         "folders": [[p, _stamp(p)] for p in folders if p],
-        "modules": sorted({name.split(".")[0] for name in sys.modules}),
-        "environment": [os.environ.get(k) for k in ("HOME", "MPLCONFIGDIR", "XDG_CACHE_HOME")],
         "uid": os.geteuid(),
     }
+    if kernel is None:
+        parts["modules"] = sorted({name.split(".")[0] for name in sys.modules})
+        parts["environment"] = [os.environ.get(k) for k in ("HOME", "MPLCONFIGDIR", "XDG_CACHE_HOME")]
+    else:
+        parts["kernel"] = kernel
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode())
-    for name in SOURCES:
+    for name in SOURCES + (("kernel_launcher.py",) if kernel is not None else ()):
         with open(os.path.join(here, name), "rb") as source:
             digest.update(source.read())
     return digest.hexdigest()
@@ -75,8 +82,9 @@ def _private_folder(path):
     return True
 
 
-def load(folder, key):
-    """The cached ``(read roots, list roots, site dirs)`` for ``key``, or None."""
+def load(folder, key, details=None):
+    """The cached ``(read roots, list roots, site dirs)`` for ``key``, or None. ``details``, a
+    dict, receives the numbers saved with them (``save``'s ``details``)."""
     if not folder or not _private_folder(folder):
         return None
     try:
@@ -98,13 +106,18 @@ def load(folder, key):
     if (not isinstance(data, dict) or data.get("key") != key
             or not all(isinstance(part, list) and all(isinstance(p, str) for p in part)
                        for part in data.get("roots", ()))
-            or len(data.get("roots", ())) != 3):
+            or len(data.get("roots", ())) != 3
+            or not isinstance(data.get("details", {}), dict)
+            or not all(isinstance(v, int) for v in data.get("details", {}).values())):
         return None
+    if details is not None:
+        details.update(data.get("details", {}))
     return tuple(data["roots"])
 
 
-def save(folder, key, roots):
-    """Keep ``roots`` for ``key`` (best effort: a cache that cannot be written is skipped)."""
+def save(folder, key, roots, details=None):
+    """Keep ``roots`` (and ``details``, names to integers) for ``key`` (best effort: a cache that
+    cannot be written is skipped)."""
     if not folder:
         return
     try:
@@ -120,7 +133,8 @@ def save(folder, key, roots):
                 pass
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".allow-list-", suffix=".json")
         with os.fdopen(handle, "w") as stream:
-            json.dump({"key": key, "roots": [list(part) for part in roots]}, stream)
+            json.dump({"key": key, "roots": [list(part) for part in roots], "details": dict(details or {})},
+                      stream)
         os.chmod(temporary, 0o644)
         os.replace(temporary, os.path.join(folder, f"allow-list-{key}.json"))
     except OSError:

@@ -13,7 +13,8 @@ nothing of the grader's, only its sandbox siblings (``confine``, ``guard``, ``al
 2. copies the connection file into the scratch folder (the manager's runtime folder is out
    of reach afterwards); the manager chose the IPC transport, so the kernel's sockets are
    files of that folder and no TCP port is ever bound;
-3. sets resource limits, then applies every kernel layer (``confine.confine(kernel=True)``):
+3. sets resource limits, then applies every kernel layer (the allow-list is computed once and
+   kept, ``allow_list.py``, for the next kernel of the same interpreter and install) (``confine.confine(kernel=True)``):
    Landlock (read the interpreter, the libraries of the sandbox's allow-list plus ipykernel's
    own, the notebook's folder and ``--path`` folders; read and write the scratch folder only,
    where it may also make its sockets; no TCP), its own uid when root, and seccomp (no
@@ -33,6 +34,8 @@ import sys
 
 #: Distributions the kernel itself imports, allowed on top of those offered to students.
 KERNEL_DISTRIBUTIONS = ("ipykernel", "matplotlib-inline", "comm", "pyzmq", "tornado", "jupyter-client")
+#: Imported before the allow-list is computed (see ``main``): the zygote's warm imports.
+WARM_IMPORTS = ("matplotlib.pyplot", "scipy.cluster.vq", "scipy.optimize", "scipy.stats")
 #: Variables passed through: nbgrader's own (a notebook may ask whether it is being autograded)
 #: and the manager's pid (the kernel leaves when its manager is gone).
 PASSED_THROUGH = ("NBGRADER_EXECUTION", "NBGRADER_VALIDATING", "JPY_PARENT_PID")
@@ -90,6 +93,13 @@ def _copy_font_cache(scratch):
             pass
 
 
+def _outside(roots, scratch):
+    """The allow-list without this kernel's scratch folder (matplotlib's cache folder lies in it):
+    the folder is the kernel's own anyway, and a kept list must not name another kernel's."""
+    return tuple([p for p in part if p != scratch and not p.startswith(scratch.rstrip("/") + "/")]
+                 for part in roots)
+
+
 def _refuse(reason):
     print(HOW_TO_PROCEED.format(reason=reason), file=sys.stderr, flush=True)
     os._exit(3)
@@ -109,28 +119,46 @@ def main(argv=None):
 
     connection = os.path.join(scratch, "kernel.json")
     shutil.copy(args.connection_file, connection)
+    child = _child()
+    confine = child._sibling("confine")
+    guard = child.guard
+    kernel = args.isolation == "kernel"
+    # The allow-list kept by an earlier kernel of this interpreter and install (the cache of the
+    # user starting the kernel: looked up before HOME becomes the scratch folder).
+    cache, key, details = child.allow_list.cache_folder(), None, {}
+    cached = None
+    if kernel:
+        key = child.allow_list.cache_key(kernel={"distributions": KERNEL_DISTRIBUTIONS, "imports": WARM_IMPORTS})
+        cached = child.allow_list.load(cache, key, details)
     env = minimal_environment(scratch)
     os.environ.clear()
     os.environ.update(env)
     _copy_font_cache(scratch)
     os.chdir(scratch)  # matplotlib reads a matplotlibrc in the working folder when imported
 
-    child = _child()
-    confine = child._sibling("confine")
-    guard = child.guard
-    # What the zygote imports before its children are confined, plus ipykernel, imported while
-    # nothing but this thread runs: the allow-list names what they import (some of it only
-    # tried, such as numpy.f2py's optional charset_normalizer, which a refused read would break).
+    # ipykernel, and when the allow-list is computed here what the zygote imports before its
+    # children are confined, imported while nothing but this thread runs: the allow-list names
+    # what they import (some of it only tried, such as numpy.f2py's optional charset_normalizer,
+    # which a refused read would break). With the list kept from an earlier kernel, the notebook
+    # imports the scientific stack itself, confined (seconds less per notebook, less code run
+    # unconfined), reading what that list allows.
     import ipykernel.kernelapp  # noqa: F401
-    import matplotlib.pyplot  # noqa: F401
-    import scipy.cluster.vq  # noqa: F401
-    import scipy.optimize  # noqa: F401
-    import scipy.stats  # noqa: F401
+
+    if cached is None:
+        for module in WARM_IMPORTS:
+            __import__(module)
 
     limits = dict(LIMITS)
-    limits["address_space"] = child._current_address_space() + limits.pop("memory")
-    if args.isolation == "kernel":
-        roots = guard.allowed_read_roots(KERNEL_DISTRIBUTIONS)
+    # The memory limit counts from the size the launcher has after the warm imports, whether or
+    # not this one made them (saved with the list), so a notebook gets the same room either way.
+    limits["address_space"] = max(child._current_address_space(), details.get("address_space", 0)) \
+        + limits.pop("memory")
+    if kernel:
+        if cached is None:
+            roots = _outside(guard.allowed_read_roots(KERNEL_DISTRIBUTIONS), scratch)
+            child.allow_list.save(cache, key, roots, {"address_space": child._current_address_space()})
+        else:
+            roots = cached
         rules = confine.landlock_rules([*roots[0], notebook_dir, *args.path], roots[2],
                                        confine.system_library_roots())
         child._apply_limits(limits, threads=True)
