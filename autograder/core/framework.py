@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -19,9 +20,11 @@ import numpy as np
 
 from ..sandbox.wire import FigureData, Unsupported
 
-#: Base of every hidden seed. Public tests use other data (seed 42 tempos,
-#: the lesson's mixture with seed 0), so hard-coded public answers fail here.
+#: Base of the hidden seeds when no submission is being graded (the warm-up, a check run by
+#: hand). Grading sets a base of its own per submission (``hidden_inputs``). Public tests use
+#: other data (seed 42 tempos, the lesson's mixture with seed 0).
 HIDDEN_SEED = 730_2026
+_BASE = [HIDDEN_SEED]
 
 
 class CheckFailed(Exception):
@@ -77,8 +80,24 @@ def check(function: str, points: float, title: str | None = None):
 
 
 def rng(name: str) -> np.random.Generator:
-    """A generator seeded from the hidden base seed and a name, so every check's data is fixed."""
-    return np.random.default_rng([HIDDEN_SEED, zlib.crc32(name.encode())])
+    """A generator seeded from the current base seed and a name: a check's data are fixed for one
+    submission (``hidden_inputs``) and differ between submissions."""
+    return np.random.default_rng([_BASE[0], zlib.crc32(name.encode())])
+
+
+def base_seed() -> int:
+    """The base seed the checks draw their inputs from now."""
+    return _BASE[0]
+
+
+@contextmanager
+def hidden_inputs(seed: int):
+    """Run checks with inputs drawn from ``seed`` (``course_secret.submission_seed``)."""
+    previous, _BASE[0] = _BASE[0], int(seed)
+    try:
+        yield
+    finally:
+        _BASE[0] = previous
 
 
 # --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import check_memo, dependencies, forbidden, framework, reference_memo
+from . import check_memo, course_secret, dependencies, forbidden, framework, reference_memo
 from .framework import CheckFailed, ForbiddenRoutine, NotImplementedYet, PartialCredit, Student
 from .load_errors import load_error_location
 from .record import CheckResult, ExerciseRecord
@@ -156,11 +156,14 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
     try:
         student_file = scratch / f"{slug}.py"
         shutil.copyfile(module_path, student_file, follow_symlinks=False)
-        sources = {}
+        sources, sibling_code = {}, {}
         for other, path in (siblings or {}).items():
             if other != slug and path.is_file() and not path.is_symlink():
                 shutil.copyfile(path, scratch / f"{other}.py", follow_symlinks=False)
-                sources[other] = _source(scratch / f"{other}.py")
+                sibling_code[other] = (scratch / f"{other}.py").read_bytes()
+                sources[other] = sibling_code[other].decode("utf-8", errors="replace")
+        # Read before the child starts: these are the bytes the child imports, and the inputs.
+        seed = course_secret.submission_seed(slug, student_file.read_bytes(), sibling_code)
         uses = forbidden.analyse(_source(student_file), sources, limits.forbidden)
         session = Session(zygote, student_file, scratch, slug, limits, budget, forbidden_uses=uses)
         if session.blocked:
@@ -173,7 +176,8 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
             return ExerciseRecord(slug, "load_error", message,
                                   [replace(_zero(c, "failed", message), limit=limit) for c in checks],
                                   output, time.monotonic() - start)
-        results = [_run_check_remembered(c, session) for c in checks]
+        with framework.hidden_inputs(seed):
+            results = [_run_check_remembered(c, session) for c in checks]
         if session.blocked:
             return _blocked(slug, checks, session, start)
         results = _zero_forbidden_functions(results, uses)

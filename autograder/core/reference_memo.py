@@ -1,8 +1,9 @@
-"""The references' answers, remembered for the run: every student's checks ask the same questions.
+"""The references' answers, remembered for the run: the checks of one submission, and of every
+copy of the same file (the stub, a shared file), ask the same questions.
 
-A check compares the student's answer with the reference's on fixed, seeded
-inputs, so a worker grading a cohort would recompute the same reference answers
-(an EM fit, a BFGS minimisation) once per student. Each public function of a
+A check compares the student's answer with the reference's on inputs seeded per
+submission (``course_secret``), so a worker grading a cohort would recompute the
+same reference answers (an EM fit, a BFGS minimisation) for every copy of a file. Each public function of a
 ``solutions`` module is wrapped: when its arguments are plain data (numbers,
 strings, arrays of numbers, containers of them) they are the key (type, dtype,
 shape and bytes), and a plain answer is stored; every caller gets its own deep
@@ -56,7 +57,12 @@ def remembered(function):
             size = array_bytes(answer)
         except Undigestible:  # not plain data: not remembered
             return answer
-        if len(_ANSWERS) < MAX_ENTRIES and _STORED[0] + size <= MAX_BYTES:
+        if size <= MAX_BYTES:
+            if len(_ANSWERS) >= MAX_ENTRIES or _STORED[0] + size > MAX_BYTES:
+                # Full: the hidden inputs differ per submission, so old answers are rarely asked
+                # again; start afresh rather than keep the first students' answers for good.
+                _ANSWERS.clear()
+                _STORED[0] = 0
             _ANSWERS[key] = copy.deepcopy(answer)
             _STORED[0] += size
         return answer
