@@ -33,9 +33,12 @@ from . import framework
 from ..sandbox.expression_wire import ExpressionTree
 from ..sandbox.wire import FigureData, Unsupported
 
-#: Nodes a check may keep, and bytes of call arguments the whole worker may keep.
+#: Nodes a check may keep, bytes of call arguments the whole worker may keep, and bytes of one
+#: call's arguments worth keeping (the scale checks' million points are not: their inputs differ
+#: per submission, and such a check runs live).
 MAX_NODES_PER_CHECK = 512
-MAX_ARGUMENT_BYTES = 256 << 20
+MAX_ARGUMENT_BYTES = 64 << 20
+MAX_CALL_BYTES = 1 << 20
 #: Reply statuses whose content is deterministic; anything else ends the walk.
 DIGESTIBLE = {"returned", "raised", "missing"}
 
@@ -179,6 +182,8 @@ class Memo:
 
     def make_room(self, size: int) -> bool:
         """Forget the least recently used seeds until ``size`` more bytes fit (False if they cannot)."""
+        if size > MAX_CALL_BYTES:
+            return False
         current = framework.base_seed()
         while self.argument_bytes + size > MAX_ARGUMENT_BYTES:
             oldest = next((s for s in self.seeds if s != current), None)

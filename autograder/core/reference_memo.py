@@ -28,6 +28,10 @@ from .check_memo import Undigestible, array_bytes, digest
 #: Answers kept per process, and the bytes of arrays they may hold, at most.
 MAX_ENTRIES = 4096
 MAX_BYTES = 256 << 20
+#: Arguments above this size are not remembered: the hidden inputs differ per submission, so only
+#: another copy of the same file asks again, and digesting a million points costs what the
+#: reference's answer does (the scale checks' inputs; every other check's are far smaller).
+MAX_ARGUMENT_BYTES = 1 << 20
 
 _ANSWERS: dict[tuple, object] = {}
 _STORED = [0]  # bytes of arrays held in _ANSWERS
@@ -41,6 +45,12 @@ def remembered(function):
     def wrapper(*args, **kwargs):
         depth = getattr(_INSIDE, "depth", 0)
         if depth:  # a reference calling another: its caller's answer is the one remembered
+            return function(*args, **kwargs)
+        try:
+            large = array_bytes([list(args), dict(kwargs)]) > MAX_ARGUMENT_BYTES
+        except Undigestible:  # not plain data
+            return function(*args, **kwargs)
+        if large:  # hashing it costs what answering it does, and few other files ask it again
             return function(*args, **kwargs)
         arguments = digest(list(args), dict(sorted(kwargs.items())))
         if arguments is None:  # not plain data
