@@ -14,8 +14,10 @@ The checks run in this process against imported modules (``tests/direct_student.
 sandbox is not under test here. A check that draws no hidden input gives the same outcome on
 every seed and runs once per module; a check marked ``scale`` (large inputs, one per
 exercise: a sum that must stay finite, a loop that must finish) runs on ``SCALE_SEEDS`` seeds,
-its mistakes (underflow, overflow, time) being failures of size, not of the draw. Derivations
-(exercise 5) draw no hidden input: a single seed covers them.
+its mistakes (underflow, overflow, time) being failures of size, not of the draw. A check whose
+code (the function, the definitions it reaches, the module's other top-level statements) is the
+same in two works runs once per seed: the alternatives are small edits of the reference.
+Derivations (exercise 5) draw no hidden input: a single seed covers them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import ast
 import importlib
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -37,7 +40,7 @@ from tests import direct_student
 from tests.test_student_work import HERE, SIBLINGS, WRONG
 from tests.variants import apply
 
-SEEDS = range(int(__import__("os").environ.get("MARGIN_SEEDS", "100")))
+SEEDS = range(int(os.environ.get("MARGIN_SEEDS", "100")))  # fewer for a quick look, never in make test
 SCALE_SEEDS = range(2)
 #: A mistake's failing comparison lies at least this many tolerances from the answer.
 MARGIN = 10.0

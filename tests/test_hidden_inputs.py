@@ -96,3 +96,16 @@ def test_gradescope_zip_carries_the_secret_privately(tmp_path):
         info = zf.getinfo(course_secret.DEFAULT_FILE)
         assert zf.read(info).decode().strip() == course_secret.course_secret().hex()
         assert stat.S_IMODE(info.external_attr >> 16) == 0o600
+
+
+def test_check_memo_never_answers_one_file_with_anothers_inputs(grade_source, monkeypatch):
+    """The memo's trees are kept per seed: a file graded after another is told about its own
+    inputs, as it would be with the memo off."""
+    wrong = REFERENCE.replace("sigma_hat = np.sqrt(np.mean((x - mu_hat) ** 2))", "sigma_hat = np.std(x, ddof=1)", 1)
+    assert wrong != REFERENCE
+    other = wrong + "\n# the same mistake, another file\n"
+    monkeypatch.setenv("AUTOGRADER_CHECK_MEMO", "0")
+    alone = _strip(grade_source("gaussian_mle", other))
+    monkeypatch.setenv("AUTOGRADER_CHECK_MEMO", "1")
+    grade_source("gaussian_mle", wrong)
+    assert _strip(grade_source("gaussian_mle", other)) == alone
