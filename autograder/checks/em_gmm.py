@@ -568,9 +568,9 @@ def fit_log_likelihood_never_decreases(student):
 
 @check("fit_gmm_em", points=1)
 def fit_default_run_converges(student):
-    """The default 20-iteration run on 800 points ends where the reference ends, near the truth."""
+    """The default 20-iteration run on 3000 points ends where the reference ends, near the truth."""
     truth = ([0.4, 0.6], [-3.0, 2.0], [1.0, 1.5])
-    x = _sample("fit-converge", 800, *truth)
+    x = _sample("fit-converge", 3000, *truth)
     start = (np.array([0.5, 0.5]), np.array([-1.0, 1.0]), np.array([2.0, 2.0]))
     got, call = _fit(student, x, start)
     want = ref.fit_gmm_em(x, *start)
