@@ -3,7 +3,11 @@ grades a piece of source text as if a student had submitted it."""
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+#: A fixed course secret for the whole test run (and every grader it starts): the hidden inputs,
+#: so the messages tests pin, are the same on every machine. A course's own secret is never read.
+FIXED_SECRET = "5eed" * 16
+_secret_folder = tempfile.mkdtemp(prefix="grader-secret-")
+os.environ["AUTOGRADER_SECRET_FILE"] = os.path.join(_secret_folder, ".grader-secret")
+with open(os.environ["AUTOGRADER_SECRET_FILE"], "w", encoding="ascii") as _stream:
+    _stream.write(FIXED_SECRET + "\n")
+os.chmod(os.environ["AUTOGRADER_SECRET_FILE"], 0o600)
+atexit.register(shutil.rmtree, _secret_folder, True)
 
 from autograder.core.grading import grade_module  # noqa: E402
 from autograder.sandbox import Zygote  # noqa: E402

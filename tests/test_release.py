@@ -109,6 +109,20 @@ def test_bundle_reveals_no_solution_and_no_hidden_check():
 
 
 @pytest.mark.slow
+def test_bundle_never_holds_the_course_secret():
+    """The secret that seeds the hidden inputs stays with the grader (docs/hidden-inputs.md)."""
+    from autograder.core import course_secret
+
+    secret = course_secret.course_secret().hex()
+    _, bundle = released_course()
+    for folder in (bundle, ROOT / "assignments", ROOT / "source"):
+        for path in folder.rglob("*"):
+            assert path.name != course_secret.DEFAULT_FILE, f"{path} is the course secret"
+            if path.is_file():
+                assert secret not in path.read_bytes().decode("utf-8", "replace"), f"{path} holds the secret"
+
+
+@pytest.mark.slow
 def test_student_notebooks_keep_hidden_cells_empty_but_for_their_title():
     _, bundle = released_course()
     for ex in exercises():

@@ -2,7 +2,7 @@
 
 Data come from hidden seeds (never the lesson's ``sample_mixture(seed=0)``),
 with K = 2 and K = 3, unequal weights (so an E-step that ignores them shows),
-sizes from 4 points to 100 000, and points so far from every component that
+sizes from 4 points to 100 000 (one check; the others are as small as their mistakes allow), and points so far from every component that
 each density underflows to 0.0. Every mistake model below computes, on the
 same inputs, what a classic wrong implementation returns, so the message can
 name it. Each tolerance is stated with why it is that tight.
@@ -17,7 +17,7 @@ from solutions import em_gmm as ref
 
 from ..core.framework import (FLOAT32_NOTE, name_mistake, FLOAT32_RTOL, CheckFailed, Lazy, Tolerance, accept, as_array,
                               as_dict, as_float, call_text, check, expect_close, fmt, mismatch, note,
-                              rng)
+                              fixed_rng, rng)
 from ..sandbox.wire import FigureData
 
 # A log-likelihood is a sum of n log-sum-exps: any order of summation or an
@@ -45,8 +45,8 @@ MONOTONE = 1e-6
 # Data and the mistake models
 # --------------------------------------------------------------------------
 
-def _sample(name: str, n: int, weights, means, variances) -> np.ndarray:
-    r = rng(name)
+def _sample(name: str, n: int, weights, means, variances, *, draw=None) -> np.ndarray:
+    r = (draw or rng)(name)
     labels = r.choice(len(weights), size=n, p=np.asarray(weights) / np.sum(weights))
     return r.normal(np.asarray(means, dtype=float)[labels], np.sqrt(np.asarray(variances, dtype=float))[labels])
 
@@ -209,9 +209,12 @@ def ll_far_points(student):
     _ll_check(student, np.array([-1e4, 0.0, 1e4]), *FAR_MIXTURE)
 
 
-@check("gmm_log_likelihood", points=1)
+@check("gmm_log_likelihood", points=1, scale=True)
 def ll_large_and_lists(student):
-    """100 000 points with K = 3, and plain lists for every argument."""
+    """100 000 points with K = 3, and plain lists for every argument.
+
+    The exercise's one large input: the sum over many points must stay finite and a loop over
+    them must finish in the time limit."""
     x = _sample("ll-large", 100_000, [0.2, 0.5, 0.3], [-3.0, 0.5, 4.0], [0.5, 1.0, 1.5])
     _ll_check(student, x, np.array([0.25, 0.45, 0.3]), np.array([-2.8, 0.4, 4.2]), np.array([0.6, 1.1, 1.2]))
     _ll_check(student, [0.5, 1.5, -2.0, 7.25], [0.6, 0.4], [0.0, 2.0], [1.0, 4.0])
@@ -283,8 +286,8 @@ def e_step_far_points(student):
 
 @check("e_step", points=1)
 def e_step_large_and_lists(student):
-    """50 000 points, and plain lists for every argument."""
-    x = _sample("e-large", 50_000, [0.3, 0.7], [-2.0, 2.0], [1.0, 1.0])
+    """1 000 points, and plain lists for every argument."""
+    x = _sample("e-large", 1_000, [0.3, 0.7], [-2.0, 2.0], [1.0, 1.0])
     _resp_check(student, x, np.array([0.4, 0.6]), np.array([-1.5, 1.8]), np.array([1.3, 0.9]))
     _resp_check(student, [0.5, 1.5, -2.0, 7.25, 3.0], [0.6, 0.4], [0.0, 2.0], [1.0, 4.0])
 
@@ -336,10 +339,10 @@ def m_step_soft_seeded_k2_k3(student):
 
 @check("m_step", points=1)
 def m_step_after_an_e_step(student):
-    """Responsibilities from a real E-step on K = 3 data, and a 100 000-point case."""
+    """Responsibilities from a real E-step on K = 3 data, and a 1 000-point case."""
     x = _sample("m-e", 300, [0.3, 0.3, 0.4], [-3.0, 0.0, 3.0], [0.5, 1.0, 0.8])
     _m_check(student, x, ref.e_step(x, [0.2, 0.5, 0.3], [-2.0, 0.5, 2.0], [1.0, 1.0, 1.0]))
-    big = _sample("m-big", 100_000, [0.6, 0.4], [0.0, 5.0], [1.0, 2.0])
+    big = _sample("m-big", 1_000, [0.6, 0.4], [0.0, 5.0], [1.0, 2.0])
     _m_check(student, big, ref.e_step(big, [0.5, 0.5], [1.0, 4.0], [2.0, 2.0]))
 
 
@@ -525,7 +528,7 @@ def fit_one_iteration(student):
 @check("fit_gmm_em", points=1)
 def fit_history_k2(student):
     """20 iterations from a poor start, K = 2: every row of the history."""
-    x = _sample("fit-k2", 400, *K2_TRUTH)
+    x = _sample("fit-k2", 200, *K2_TRUTH)
     got, call = _fit(student, x, K2_START, 20)
     _compare_history(got, call, x, K2_START, 20)
 
@@ -534,7 +537,7 @@ def fit_history_k2(student):
 def fit_history_k3_several_seeds(student):
     """K = 3 on three hidden seeds, 15 iterations, with plain lists as input."""
     for seed in range(3):
-        x = _sample(f"fit-k3-{seed}", 250 + 50 * seed, *K3_TRUTH)
+        x = _sample(f"fit-k3-{seed}", 150 + 30 * seed, *K3_TRUTH)
         start = tuple(p.tolist() for p in K3_START)
         got, call = _fit(student, x.tolist(), start, 15)
         _compare_history(got, call, x, start, 15)
@@ -554,7 +557,7 @@ def fit_log_likelihood_never_decreases(student):
     cases = [(f"fit-mono-{seed}", truth, start) for seed in range(3)
              for truth, start in ((K2_TRUTH, K2_START), (K3_TRUTH, K3_START))]
     for name, truth, start in cases:
-        x = _sample(name, 200, *truth)
+        x = _sample(name, 120, *truth)
         got, call = _fit(student, x, start, 12)
         ll = got["log_likelihood"]
         drops = np.flatnonzero(np.diff(ll) < -MONOTONE * np.abs(ll[:-1]))
@@ -581,8 +584,8 @@ def fit_default_run_converges(student):
                      what=f"the {key} after 20 iterations",
                      mistakes={text: wrong[-1] for text, wrong in mistakes.get(key, {}).items()},
                      hint="Each round is one E-step then one M-step, 20 rounds by default.")
-    # The reference itself lands within sampling error of the truth (see tests).
-    assert np.allclose(want["means"][-1], truth[1], atol=0.1)
+    # The reference lands within sampling error of the truth on every seed:
+    # tests/test_check_margins.py runs this check on 100 of them.
 
 
 # --------------------------------------------------------------------------
@@ -590,7 +593,8 @@ def fit_default_run_converges(student):
 # --------------------------------------------------------------------------
 
 def _plot_history() -> dict:
-    x = _sample("plot", 300, *K3_TRUTH)
+    # The same history for every submission: a figure of it cannot be looked up, only drawn.
+    x = _sample("plot", 300, *K3_TRUTH, draw=fixed_rng)
     return ref.fit_gmm_em(x, *K3_START, n_iter=12)
 
 

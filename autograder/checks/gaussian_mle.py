@@ -72,9 +72,12 @@ def log_likelihood_seeded(student):
         _ll_check(student, x, mu, sigma)
 
 
-@check("gaussian_log_likelihood", points=1)
+@check("gaussian_log_likelihood", points=1, scale=True)
 def log_likelihood_million_points(student):
-    """Finite and right for a million points (where a product of densities underflows)."""
+    """Finite and right for a million points (where a product of densities underflows).
+
+    The exercise's one large input: the contract's n = 10^6, where a sum must stay finite and a
+    loop must finish in the time limit."""
     x = rng("ll-million").normal(0.0, 1.0, size=1_000_000)
     _ll_check(student, x, 0.1, 1.2)
 
@@ -177,9 +180,9 @@ def mle_seeded_40(student):
 
 @check("gaussian_mle", points=1)
 def mle_several_sizes(student):
-    """Sizes 1, 5, 1000 and 100000, and a list input."""
+    """Sizes 1, 5, 1000 and 5000, and a list input."""
     r = rng("mle-sizes")
-    for n in (1, 5, 1000, 100_000):
+    for n in (1, 5, 1000, 5_000):
         _mle_check(student, r.normal(-3.0, 0.5, size=n))
     _mle_check(student, [1.5, 2.5, 2.0, 7.0])
 
@@ -205,5 +208,7 @@ def numerical_matches_closed_form(student):
 def numerical_other_scales(student):
     """...also for data far from 0 and for tiny spreads, where a poor start or tolerance fails."""
     r = rng("num-scales")
-    for loc, scale, n in [(3000.0, 40.0, 200), (0.01, 0.002, 30), (-7.0, 1.0, 2)]:
+    # The spread of 1e-4 catches an optimiser over raw sigma started at 1 on every seed (the
+    # spread of 0.002 on about half of them: tests/test_check_margins.py).
+    for loc, scale, n in [(3000.0, 40.0, 200), (0.01, 0.002, 30), (-7.0, 1.0, 2), (0.01, 1e-4, 30)]:
         _mle_check(student, r.normal(loc, scale, size=n), "gaussian_mle_numerical", OPTIMISER)

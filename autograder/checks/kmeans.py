@@ -146,12 +146,12 @@ def assign_small_by_hand(student):
 
 @check("assign_clusters", points=1)
 def assign_seeded_k2_k3(student):
-    """Hidden-seed data, K = 2 and 3, n from 1 to 100000, far outliers and lists."""
+    """Hidden-seed data, K = 2 and 3, n from 1 to 3000, far outliers and lists."""
     x2 = _mixture("assign-k2", 40, [-4.0, 3.0], 1.0)
     _assign_check(student, x2, np.array([-3.5, 2.0]), scale=4.0)
     x3 = _mixture("assign-k3", 1000, [10.0, 30.0, 50.0], 4.0)
     _assign_check(student, x3, np.array([48.0, 12.0, 29.0]), scale=50.0)
-    big = _mixture("assign-big", 100_000, [-1.0, 0.0, 1.0], 0.3)
+    big = _mixture("assign-big", 3_000, [-1.0, 0.0, 1.0], 0.3)
     _assign_check(student, big, np.array([0.1, -0.9, 1.2]), scale=1.0)
     _assign_check(student, np.array([0.3]), np.array([-1.0, 1.0, 4.0]), scale=1.0)
     outliers = np.append(x2[:10], [1e6, -1e6])
@@ -280,9 +280,9 @@ def update_small_by_hand(student):
 
 @check("update_centers", points=1)
 def update_seeded_k2_k3(student):
-    """Hidden-seed labels, K = 2 and 3, n from 2 to 100000, far outliers and lists."""
+    """Hidden-seed labels, K = 2 and 3, n from 2 to 3000, far outliers and lists."""
     r = rng("update-seeded")
-    for n, k in [(2, 2), (40, 2), (1000, 3), (100_000, 3)]:
+    for n, k in [(2, 2), (40, 2), (1000, 3), (3_000, 3)]:
         x = r.normal(5.0, 3.0, size=n)
         labels = np.arange(n) % k if n < k * 2 else r.integers(k, size=n)
         _update_check(student, x, labels, r.normal(5.0, 3.0, size=k))
@@ -462,11 +462,13 @@ def _expect_history_shape(got, history, x, centers, n_iter, call):
 @check("fit_kmeans", points=1)
 def fit_one_iteration(student):
     """n_iter=1: the history has two rows and the labels are those of the moved centers."""
-    x = _mixture("fit-one", 60, [-5.0, 0.0, 5.0], 0.8)
     centers = np.array([-6.0, -4.0, 1.0])
-    want = ref.fit_kmeans(x, centers, n_iter=1)
-    # The check only discriminates if one round moves some point's label.
-    assert not np.array_equal(want["labels"], ref.assign_clusters(x, centers))
+    # The check only discriminates if one round moves some point's label: the first draw of
+    # this submission's seed where it does (nearly every draw).
+    for attempt in range(100):
+        x = _mixture("fit-one" if attempt == 0 else f"fit-one-{attempt}", 60, [-5.0, 0.0, 5.0], 0.8)
+        if not np.array_equal(ref.fit_kmeans(x, centers, n_iter=1)["labels"], ref.assign_clusters(x, centers)):
+            break
     _fit_check(student, x, centers, 1, scale=5.0)
     x2 = _mixture("fit-one-k2", 25, [-3.0, 3.0], 1.0)
     _fit_check(student, x2, np.array([-3.5, -2.5]), 1, scale=3.0)

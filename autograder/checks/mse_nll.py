@@ -27,6 +27,7 @@ from ..core.framework import (
     mismatch,
     note,
     optimiser_tolerance,
+    fixed_rng,
     rng,
 )
 
@@ -50,9 +51,9 @@ LSTSQ = 1e-8
 # Data
 # --------------------------------------------------------------------------
 
-def _regression(name, n, d, *, scales=None, offset=0.0, noise=1.0, intercept=True):
+def _regression(name, n, d, *, scales=None, offset=0.0, noise=1.0, intercept=True, draw=None):
     """A seeded design (column of ones first when ``intercept``) and noisy targets."""
-    r = rng(name)
+    r = (draw or rng)(name)
     X = r.normal(size=(n, d))
     if scales is not None:
         X = X * np.asarray(scales, dtype=float)
@@ -102,9 +103,9 @@ def mse_small_exact(student):
 
 @check("mse", points=1)
 def mse_seeded_sizes(student):
-    """Hidden-seed data of sizes 40, 2, 100000 and 1."""
+    """Hidden-seed data of sizes 40, 2, 5000 and 1."""
     r = rng("mse-sizes")
-    for n in (40, 2, 100_000, 1):  # n = 40 first: it names an n - 1 mistake before n = 1 divides by 0
+    for n in (40, 2, 5_000, 1):  # n = 40 first: it names an n - 1 mistake before n = 1 divides by 0
         y = r.normal(5.0, 2.0, size=n)
         _mse_check(student, y, y + r.normal(0.3, 1.5, size=n))
 
@@ -227,9 +228,12 @@ def gaussian_nll_matches_scipy(student):
     _gaussian_nll_check(student, *nll_scipy_data())
 
 
-@check("gaussian_nll", points=1)
+@check("gaussian_nll", points=1, scale=True)
 def gaussian_nll_many_points_outlier_list(student):
-    """Finite for 100000 points, for a residual of 10^4 sigma, and for plain lists."""
+    """Finite for 100000 points, for a residual of 10^4 sigma, and for plain lists.
+
+    The exercise's one large input: the sum over many points must stay finite and a loop over
+    them must finish in the time limit."""
     r = rng("nll-large")
     y = r.normal(size=100_000)
     _gaussian_nll_check(student, y, y + r.normal(0.0, 0.8, size=y.size), 0.8)
@@ -422,7 +426,7 @@ def fit_mse_lists_one_column_large(student):
     _fit_mse_check(student, [[1.0, 2.0], [1.0, -1.0], [1.0, 4.0], [1.0, 0.5]], [3.0, -2.5, 9.0, 1.0])
     x = rng("fit-mse-one").uniform(1.0, 5.0, size=(15, 1))
     _fit_mse_check(student, x, 2.5 * x[:, 0] + rng("fit-mse-one-noise").normal(size=15))
-    _fit_mse_check(student, *_regression("fit-mse-large", 20_000, 6))
+    _fit_mse_check(student, *_regression("fit-mse-large", 2_000, 6))
 
 
 # --------------------------------------------------------------------------
@@ -550,9 +554,14 @@ def fit_nll_intercept_only(student):
 
 @check("fit_linear_gaussian_nll", points=1)
 def fit_nll_other_scales(student):
-    """Targets near 5000 with noise 0.05, columns of different sizes, and a list input."""
+    """Targets near 5000 with noise 0.05, columns of different sizes, and a list input.
+
+    The badly scaled case is the same for every submission (``fixed_rng``): on per-submission
+    data, correct optimisers (a float32 objective, L-BFGS-B, plain BFGS unscaled) missed it on
+    about 1 seed in 10 (tests/test_check_margins.py), and a correct student must not lose a
+    point to the draw. Its answer could be looked up, which costs this one check only."""
     _fit_nll_check(student, *_regression("fit-nll-scales", 60, 3, scales=[1.0, 10.0, 0.1],
-                                          offset=5000.0, noise=0.05))
+                                          offset=5000.0, noise=0.05, draw=fixed_rng))
     X, y = _regression("fit-nll-list", 12, 2)
     _fit_nll_check(student, X.tolist(), y.tolist())
 
@@ -598,11 +607,11 @@ def laplace_matches_scipy(student):
 
 @check("laplace_nll", points=1)
 def laplace_outlier_lists_large(student):
-    """A residual of 500 b, plain lists, and 100000 points."""
+    """A residual of 500 b, plain lists, and 2000 points."""
     # 500 scales away: far enough that exp(-|r|/b) is 1e-217, near enough (below
     # 745) that scipy.stats.laplace.logpdf, which students may use, stays finite.
     _laplace_check(student, [0.0, 2.0, 401.0], [1.0, 1.0, 1.0], 0.8)
-    y = rng("laplace-large").laplace(0.0, 1.0, size=100_000)
+    y = rng("laplace-large").laplace(0.0, 1.0, size=2_000)
     _laplace_check(student, y, np.zeros_like(y), 1.2)
 
 
@@ -651,10 +660,10 @@ def bernoulli_matches_scipy(student):
 
 @check("bernoulli_nll", points=1)
 def bernoulli_extremes_lists_large(student):
-    """Probabilities within 1e-6 of 1 and 1e-8 of 0, a label given probability 1e-12, lists, 100000 labels."""
+    """Probabilities within 1e-6 of 1 and 1e-8 of 0, a label given probability 1e-12, lists, 2000 labels."""
     # 1 - 1e-6, not closer: float32 work rounds 1 - 1e-8 to 1.0 and must not be failed for it.
     # p = 1e-12 for a label 1 costs -log(1e-12) = 27.6: a clip of p at 1e-7 shows.
     _bernoulli_check(student, [1, 0, 1, 0, 1], [1 - 1e-6, 1e-8, 0.5, 0.999, 1e-12])
     r = rng("bernoulli-large")
-    p = r.uniform(0.001, 0.999, size=100_000)
+    p = r.uniform(0.001, 0.999, size=2_000)
     _bernoulli_check(student, (r.uniform(size=p.size) < p).astype(float), p)

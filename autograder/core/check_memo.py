@@ -1,6 +1,7 @@
 """Reuse a check's outcome when a student's replies match ones already graded.
 
-A hidden check is deterministic: its data come from fixed seeds, and what it
+A hidden check is deterministic: its data come from the submission's seed
+(``framework.hidden_inputs``: the trees are kept per seed), and what it
 does next depends only on what the student's functions returned. So the
 outcome of a check is a function of the sequence of replies, and the grading
 worker keeps, per check, a tree: each node holds the call the check makes at
@@ -28,12 +29,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import framework
 from ..sandbox.expression_wire import ExpressionTree
 from ..sandbox.wire import FigureData, Unsupported
 
-#: Nodes a check may keep, and bytes of call arguments the whole worker may keep.
+#: Nodes a check may keep, bytes of call arguments the whole worker may keep, and bytes of one
+#: call's arguments worth keeping (the scale checks' million points are not: their inputs differ
+#: per submission, and such a check runs live).
 MAX_NODES_PER_CHECK = 512
-MAX_ARGUMENT_BYTES = 256 << 20
+MAX_ARGUMENT_BYTES = 64 << 20
+MAX_CALL_BYTES = 1 << 20
 #: Reply statuses whose content is deterministic; anything else ends the walk.
 DIGESTIBLE = {"returned", "raised", "missing"}
 
@@ -141,14 +146,53 @@ class Tree:
     broken: bool = False  # the check did not replay as recorded: never use its tree again
 
 
+#: Base seeds whose trees a worker keeps (the most recently used): the inputs, so the trees,
+#: differ per submission, and identical files (the stub, a shared file) share theirs.
+MAX_SEEDS = 64
+
+
 class Memo:
-    """The trees of one grading worker, keyed by (exercise, check name)."""
+    """The trees of one grading worker, keyed by (exercise, check name) within each base seed
+    of the hidden inputs (``framework.hidden_inputs``)."""
 
     def __init__(self):
-        self.trees: dict[tuple[str, str], Tree] = {}
+        self.seeds: dict[int, dict[tuple[str, str], Tree]] = {}
+        self.seed_bytes: dict[int, int] = {}
         self.argument_bytes = 0
         self.hits = 0
         self.misses = 0
+
+    @property
+    def trees(self) -> dict[tuple[str, str], Tree]:
+        """The trees of the current base seed."""
+        return self._trees(framework.base_seed())
+
+    def _trees(self, seed: int) -> dict[tuple[str, str], Tree]:
+        if seed in self.seeds:
+            self.seeds[seed] = self.seeds.pop(seed)  # most recently used last
+        else:
+            while len(self.seeds) >= MAX_SEEDS:
+                self._forget(next(iter(self.seeds)))
+            self.seeds[seed], self.seed_bytes[seed] = {}, 0
+        return self.seeds[seed]
+
+    def _forget(self, seed: int) -> None:
+        del self.seeds[seed]
+        self.argument_bytes -= self.seed_bytes.pop(seed, 0)
+
+    def make_room(self, size: int) -> bool:
+        """Forget the least recently used seeds until ``size`` more bytes fit (False if they cannot)."""
+        if size > MAX_CALL_BYTES:
+            return False
+        current = framework.base_seed()
+        while self.argument_bytes + size > MAX_ARGUMENT_BYTES:
+            oldest = next((s for s in self.seeds if s != current), None)
+            if oldest is None:
+                return False
+            self._forget(oldest)
+        self.seed_bytes[current] = self.seed_bytes.get(current, 0) + size
+        self.argument_bytes += size
+        return True
 
     def tree(self, check) -> Tree:
         return self.trees.setdefault((check.exercise, check.name), Tree())
@@ -229,10 +273,9 @@ def _record(tree: Tree, path, result) -> None:
         if node.call is None:
             function, args, kwargs = call
             size = _nbytes(args, kwargs)
-            if tree.nodes >= MAX_NODES_PER_CHECK or MEMO.argument_bytes + size > MAX_ARGUMENT_BYTES:
+            if tree.nodes >= MAX_NODES_PER_CHECK or not MEMO.make_room(size):
                 return
             node.call, node.call_digest = call, call_digest
-            MEMO.argument_bytes += size
         elif node.call_digest != call_digest:
             tree.broken = True  # same replies, different next call: the check is not deterministic
             return

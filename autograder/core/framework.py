@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -19,9 +20,11 @@ import numpy as np
 
 from ..sandbox.wire import FigureData, Unsupported
 
-#: Base of every hidden seed. Public tests use other data (seed 42 tempos,
-#: the lesson's mixture with seed 0), so hard-coded public answers fail here.
+#: Base of the hidden seeds when no submission is being graded (the warm-up, a check run by
+#: hand). Grading sets a base of its own per submission (``hidden_inputs``). Public tests use
+#: other data (seed 42 tempos, the lesson's mixture with seed 0).
 HIDDEN_SEED = 730_2026
+_BASE = [HIDDEN_SEED]
 
 
 class CheckFailed(Exception):
@@ -58,14 +61,18 @@ class Check:
 REGISTRY: dict[str, list[Check]] = {}
 
 
-def check(function: str, points: float, title: str | None = None):
+def check(function: str, points: float, title: str | None = None, *, scale: bool = False):
     """Register a hidden check of ``function`` worth ``points``.
 
     The exercise is the module the check lives in (``autograder.checks.<slug>``);
-    the title defaults to the first line of the check's docstring.
+    the title defaults to the first line of the check's docstring. ``scale``: the check's
+    inputs are large because size is what it tests (a sum that must stay finite, a loop that
+    must finish in time); every other check's inputs are as small as its mistakes allow
+    (docs/hidden-inputs.md).
     """
 
     def register(run: Callable) -> Callable:
+        run.scale = scale
         exercise = run.__module__.rsplit(".", 1)[-1]
         doc = (run.__doc__ or run.__name__).strip().splitlines()[0]
         REGISTRY.setdefault(exercise, []).append(
@@ -77,8 +84,30 @@ def check(function: str, points: float, title: str | None = None):
 
 
 def rng(name: str) -> np.random.Generator:
-    """A generator seeded from the hidden base seed and a name, so every check's data is fixed."""
+    """A generator seeded from the current base seed and a name: a check's data are fixed for one
+    submission (``hidden_inputs``) and differ between submissions."""
+    return np.random.default_rng([_BASE[0], zlib.crc32(name.encode())])
+
+
+def fixed_rng(name: str) -> np.random.Generator:
+    """A generator that is the same for every submission: only for inputs whose answer cannot be
+    handed in as a table (a figure must be drawn from the data it is given)."""
     return np.random.default_rng([HIDDEN_SEED, zlib.crc32(name.encode())])
+
+
+def base_seed() -> int:
+    """The base seed the checks draw their inputs from now."""
+    return _BASE[0]
+
+
+@contextmanager
+def hidden_inputs(seed: int):
+    """Run checks with inputs drawn from ``seed`` (``course_secret.submission_seed``)."""
+    previous, _BASE[0] = _BASE[0], int(seed)
+    try:
+        yield
+    finally:
+        _BASE[0] = previous
 
 
 # --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import check_memo, dependencies, forbidden, framework, reference_memo, student_source
+from . import check_memo, course_secret, dependencies, forbidden, framework, reference_memo, student_source
 from .framework import CheckFailed, ForbiddenRoutine, NotImplementedYet, PartialCredit, Student
 from .load_errors import load_error_location
 from .record import CheckResult, ExerciseRecord
@@ -157,12 +157,16 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
     try:
         student_file = scratch / f"{slug}.py"
         shutil.copyfile(module_path, student_file, follow_symlinks=False)
-        sources = {}
+        sources, sibling_code = {}, {}
         for other, path in (siblings or {}).items():
             if other != slug and path.is_file() and not path.is_symlink():
                 shutil.copyfile(path, scratch / f"{other}.py", follow_symlinks=False)
-                sources[other] = _source(scratch / f"{other}.py")
-        source = _source(student_file)
+                sibling_code[other] = (scratch / f"{other}.py").read_bytes()
+                sources[other] = student_source.decode_source(sibling_code[other])
+        # Read before the child starts: these are the bytes the child imports, and the inputs.
+        code = student_file.read_bytes()
+        seed = course_secret.submission_seed(slug, code, sibling_code)
+        source = student_source.decode_source(code)
         too_deep = student_source.nesting_problem(source, f"{slug}.py")
         if too_deep:  # the student's to fix: the grader reads no further, and runs nothing
             return ExerciseRecord(slug, "load_error", too_deep,
@@ -172,18 +176,19 @@ def grade_module(slug: str, module_path: Path | None, zygote: Zygote, *,
         if session.blocked:
             return _blocked(slug, checks, session, start)
         if session.load.status != "loaded":
-            message = _load_failure(slug, session.load, _source(student_file))
+            message = _load_failure(slug, session.load, source)
             output = session.close()
             limit = {"timeout": "import time limit", "crashed": "crash or memory limit"}.get(
                 session.load.status, "")
             return ExerciseRecord(slug, "load_error", message,
                                   [replace(_zero(c, "failed", message), limit=limit) for c in checks],
                                   output, time.monotonic() - start)
-        results = [_run_check_remembered(c, session) for c in checks]
+        with framework.hidden_inputs(seed):
+            results = [_run_check_remembered(c, session) for c in checks]
         if session.blocked:
             return _blocked(slug, checks, session, start)
         results = _zero_forbidden_functions(results, uses)
-        results = dependencies.attribute(results, _source(student_file))
+        results = dependencies.attribute(results, source)
         output = session.close()
         return ExerciseRecord(slug, "graded", "", results, output, time.monotonic() - start)
     finally:
@@ -250,11 +255,6 @@ def _run_check_remembered(check: framework.Check, session: Session) -> CheckResu
     if not check_memo.enabled():
         return _run_check(check, Student(session))
     return check_memo.run_check(check, session, lambda c, s: _run_check(c, Student(s)))
-
-
-def _source(path: Path) -> str:
-    """The file's text in the encoding Python reads it with (its PEP 263 coding cookie)."""
-    return student_source.decode_source(path.read_bytes())
 
 
 def _zero_forbidden_functions(results: list[CheckResult],

@@ -1,8 +1,9 @@
-"""The references' answers, remembered for the run: every student's checks ask the same questions.
+"""The references' answers, remembered for the run: the checks of one submission, and of every
+copy of the same file (the stub, a shared file), ask the same questions.
 
-A check compares the student's answer with the reference's on fixed, seeded
-inputs, so a worker grading a cohort would recompute the same reference answers
-(an EM fit, a BFGS minimisation) once per student. Each public function of a
+A check compares the student's answer with the reference's on inputs seeded per
+submission (``course_secret``), so a worker grading a cohort would recompute the
+same reference answers (an EM fit, a BFGS minimisation) for every copy of a file. Each public function of a
 ``solutions`` module is wrapped: when its arguments are plain data (numbers,
 strings, arrays of numbers, containers of them) they are the key (type, dtype,
 shape and bytes), and a plain answer is stored; every caller gets its own deep
@@ -27,6 +28,10 @@ from .check_memo import Undigestible, array_bytes, digest
 #: Answers kept per process, and the bytes of arrays they may hold, at most.
 MAX_ENTRIES = 4096
 MAX_BYTES = 256 << 20
+#: Arguments above this size are not remembered: the hidden inputs differ per submission, so only
+#: another copy of the same file asks again, and digesting a million points costs what the
+#: reference's answer does (the scale checks' inputs; every other check's are far smaller).
+MAX_ARGUMENT_BYTES = 1 << 20
 
 _ANSWERS: dict[tuple, object] = {}
 _STORED = [0]  # bytes of arrays held in _ANSWERS
@@ -40,6 +45,12 @@ def remembered(function):
     def wrapper(*args, **kwargs):
         depth = getattr(_INSIDE, "depth", 0)
         if depth:  # a reference calling another: its caller's answer is the one remembered
+            return function(*args, **kwargs)
+        try:
+            large = array_bytes([list(args), dict(kwargs)]) > MAX_ARGUMENT_BYTES
+        except Undigestible:  # not plain data
+            return function(*args, **kwargs)
+        if large:  # hashing it costs what answering it does, and few other files ask it again
             return function(*args, **kwargs)
         arguments = digest(list(args), dict(sorted(kwargs.items())))
         if arguments is None:  # not plain data
@@ -56,7 +67,12 @@ def remembered(function):
             size = array_bytes(answer)
         except Undigestible:  # not plain data: not remembered
             return answer
-        if len(_ANSWERS) < MAX_ENTRIES and _STORED[0] + size <= MAX_BYTES:
+        if size <= MAX_BYTES:
+            if len(_ANSWERS) >= MAX_ENTRIES or _STORED[0] + size > MAX_BYTES:
+                # Full: the hidden inputs differ per submission, so old answers are rarely asked
+                # again; start afresh rather than keep the first students' answers for good.
+                _ANSWERS.clear()
+                _STORED[0] = 0
             _ANSWERS[key] = copy.deepcopy(answer)
             _STORED[0] += size
         return answer

@@ -19,6 +19,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from . import course_secret
 from .escaping import escape_controls
 from .grading import all_slugs, checks_for, grade_module
 from .manifest import ROOT, exercise
@@ -101,7 +102,8 @@ def grader_files() -> list[Path]:
 
 
 def grader_fingerprint(options: dict) -> str:
-    """Hash of ``grader_files()`` and the options (policy, exercises) that decide a grade.
+    """Hash of ``grader_files()``, the options (policy, exercises) that decide a grade and a
+    hash of the course secret (``course_secret.secret_id``: the secret seeds the hidden inputs).
 
     A change to any of them re-grades every student on the next run. Which exercises a run
     grades is left out: an exercise graded by a run of it alone is as current as one graded
@@ -110,6 +112,8 @@ def grader_fingerprint(options: dict) -> str:
     # The exercises a run grades are not part of it: each exercise's record carries its own.
     digest = hashlib.sha256(json.dumps({k: v for k, v in options.items() if k != "slugs"},
                                        sort_keys=True).encode())
+    # The inputs are seeded by the course secret: graded under another secret, graded again.
+    digest.update(b"secret\0" + course_secret.secret_id().encode() + b"\0")
     for path in grader_files():
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -5,7 +5,8 @@
 The zip holds ``setup.sh`` (builds a virtual environment with the grading
 dependencies), ``run_autograder`` (grades ``/autograder/submission`` into
 ``/autograder/results/results.json``), ``requirements.txt``, the
-``autograder`` package and ``solutions/``. In the container this module runs
+``autograder`` package, ``solutions/`` and the course secret (``.grader-secret``,
+which seeds the hidden inputs: the zip is the staff's, never the students'). In the container this module runs
 as ``python -m autograder.routes.gradescope`` and grades under the same policy as
 the batch grader (``policy.py``); ``AUTOGRADER_ROOT`` moves the root away
 from ``/autograder`` (to test the zip on a laptop) and ``AUTOGRADER_PYTHON``
@@ -25,6 +26,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+from ..core import course_secret
 from ..core.manifest import ROOT
 
 #: Dependencies of grading (not of the notebooks or the test suite).
@@ -137,6 +139,12 @@ def export_zip(out: Path, isolation: str = "kernel") -> Path:
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text)
         zf.writestr("requirements.txt", requirements())
+        # The course secret seeds the hidden inputs: the container grades each file on the inputs
+        # the batch grader gives it. The zip goes to Gradescope, never to students.
+        info = zipfile.ZipInfo(course_secret.DEFAULT_FILE)
+        info.external_attr = 0o100600 << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zf.writestr(info, course_secret.course_secret().hex() + "\n")
         for path, arcname in _package_files():
             zf.write(path, arcname)
     return out
