@@ -151,3 +151,17 @@ def test_m_step_on_hard_responsibilities_is_the_kmeans_update():
     centers = np.array([-1.0, 0.0, 4.0])
     _, means, _ = em_gmm.m_step(x, ref.hard_responsibilities(x, centers))
     assert np.allclose(means, ref.update_centers(x, ref.assign_clusters(x, centers), centers), rtol=1e-12)
+
+
+def test_a_drawn_point_at_a_midpoint_is_left_out_not_a_grader_error():
+    """Seeded data that happen to put a point within rounding of a midpoint lose that point:
+    a correct student's centers may differ by ulps, and no grader error may cost a point."""
+    from autograder.checks import kmeans as checks
+
+    x = np.array([-2.0, 0.5 + 1e-9, 3.0, 0.7])
+    centers = np.array([-1.0, 2.0])
+    assert checks._without_near_ties(x, centers, 2.0).tolist() == [-2.0, 3.0, 0.7]
+    assert checks._without_near_ties(list(x), centers, 2.0) == [-2.0, 3.0, 0.7]
+    kept, want = checks._fit_data(x, centers, 3, 2.0)
+    for row in want["centers"]:
+        assert not checks._near_ties(kept, row, 2.0).any()
