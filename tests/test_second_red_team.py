@@ -319,12 +319,22 @@ except OSError as _exc:
 ECHO = "    raise ValueError('my input: ' + ' '.join(repr(float(v)) for v in np.ravel(x)))\n"
 
 
+#: Attack 1: an answer SymPy would turn into 7**(10**39), computed exactly with the GIL held, if the
+#: grading process let it evaluate (the later definition replaces the correct one).
+STALL = '''
+
+def log_likelihood():
+    return sp.exp(sp.Mul(sp.Integer(10) ** 39, sp.log(7), evaluate=False), evaluate=False)
+'''
+
+
 def _hostile_files() -> dict[str, str]:
     mle = _around("computed name").decode()
     body = mle.index('    """\n', mle.index("def gaussian_mle_numerical")) + len('    """\n')
     mle = SPY + _deep_tree(1500) + mle[:body] + ECHO + mle[body:]
     deep = sample_cohort.solved("mse_nll") + "\n\ndef total(x):\n" + CHAINED
-    return {"gaussian_mle.py": mle, "mse_nll.py": deep, "kmeans.py": PARENT_SPY + sample_cohort.solved("kmeans")}
+    return {"gaussian_mle.py": mle, "mse_nll.py": deep, "kmeans.py": PARENT_SPY + sample_cohort.solved("kmeans"),
+            "derivations.py": sample_cohort.solved("derivations") + STALL}
 
 
 def _check_hostile(texts: list[str], scores: dict[str, tuple[float, float]], tmp: Path) -> None:
@@ -339,6 +349,9 @@ def _check_hostile(texts: list[str], scores: dict[str, tuple[float, float]], tmp
     mle, mle_max = scores["gaussian_mle"]
     assert 0 < mle < mle_max  # the log-likelihood kept its points; the other two lost theirs
     assert scores["mse_nll"][0] == 0 and scores["kmeans"][0] == 0
+    derivations, derivations_max = scores["derivations"]
+    assert 0 < derivations < derivations_max  # only the stalling answer's checks lost points
+    assert "exponent above" in everything
     assert list(tmp.iterdir()) == []
 
 
@@ -369,7 +382,7 @@ def _batch(root: Path, env: dict) -> tuple[list[str], dict]:
     out = root / "out"
     result = subprocess.run([sys.executable, "-m", "autograder", "grade", str(root / "cohort"), "--out", str(out),
                              "--exercise", "gaussian_mle", "--exercise", "mse_nll", "--exercise", "kmeans",
-                             "--jobs", "1"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+                             "--exercise", "derivations", "--jobs", "1"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     results = json.loads((out / "red_team" / "results.json").read_text())
     return _reports(out) + [result.stdout, result.stderr], _scores(results)
@@ -440,7 +453,7 @@ ROUTES = {"batch": _batch, "gradescope": _gradescope, "nbgrader-grade": _nbgrade
 @pytest.mark.slow
 @pytest.mark.parametrize("route", ROUTES)
 def test_every_route_holds_against_the_hostile_submission(route, tmp_path):
-    """A canary in the grader's environment, and one student whose files try 2, 3, 6, 7 and 8."""
+    """A canary in the grader's environment, and one student whose files try 1, 2, 3, 6, 7 and 8."""
     tmp = Path(tempfile.mkdtemp(dir=_fast_tmp()))
     try:
         texts, scores = ROUTES[route](tmp_path, _environment(tmp))
