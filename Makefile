@@ -22,8 +22,10 @@ install: $(VENV)/.installed
 
 # One file per worker (--dist loadfile): a file's tests share its scratch course or cohort.
 # Files go out in collection order, the heaviest first (tests/conftest.py: HEAVIEST_FIRST).
+# One worker more than cores: much of the suite waits on kernels, browsers and subprocesses.
+WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: install
-	$(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder
+	$(PY) -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The Gradescope export in a fresh Debian root (mmdebstrap, chroot; needs root and, once, the network):
 # setup.sh then run_autograder, compared with the batch grader. docs/lms-and-gradescope.md.
