@@ -9,7 +9,6 @@ sandbox reports it, so a check sees what it sees in grading.
 from __future__ import annotations
 
 import contextlib
-import copy
 import importlib.util
 import io
 import sys
@@ -20,38 +19,13 @@ import numpy as np
 
 from autograder.core import framework
 from autograder.core.framework import CheckFailed, Student
-from autograder.sandbox import Reply, wire
+from autograder.core.warm_up import InProcessSession
 
 
-class DirectSession:
-    """The session a check's ``Student`` calls: the module's functions, called here."""
-
-    last_timeout = 0.0
-    blocked: list = []
-
-    def __init__(self, module):
-        self.module = module
-
-    def call(self, function: str, args, kwargs) -> tuple[Reply, str]:
-        text = framework.call_text(function, args, kwargs)
-        target = getattr(self.module, function, None)
-        if not callable(target):
-            return Reply("missing"), text
-        buffers: list = []
-        sent = [wire.encode(a, buffers) for a in args], {k: wire.encode(v, buffers) for k, v in kwargs.items()}
-        args = [wire.decode(a, buffers) for a in sent[0]]
-        kwargs = {k: wire.decode(v, buffers) for k, v in sent[1].items()}
-        before = copy.deepcopy(args)
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                value = target(*args, **kwargs)
-            buffers = []
-            value = wire.decode(wire.encode(value, buffers), buffers)
-        except Exception as exc:
-            return Reply("raised", error={"type": type(exc).__name__, "message": str(exc), "trace": []}), text
-        mutated = [i for i, (a, b) in enumerate(zip(args, before))
-                   if isinstance(a, np.ndarray) and not np.array_equal(a, b, equal_nan=True)]
-        return Reply("returned", value=value, mutated=mutated), text
+def DirectSession(module) -> InProcessSession:
+    """The session a check's ``Student`` calls: the module's functions, called here, quietly, with
+    changed inputs reported."""
+    return InProcessSession(module, quiet=True, watch_inputs=True)
 
 
 def load(path: Path, name: str, siblings: dict[str, Path] | None = None):

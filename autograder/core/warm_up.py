@@ -13,8 +13,11 @@ yet imported, such as Matplotlib for a figure, is simply not asked).
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import importlib
 import importlib.abc
+import io
 import sys
 import time
 import warnings
@@ -36,31 +39,40 @@ class _NoNewImports(importlib.abc.MetaPathFinder):
         raise ImportError(f"{name} is not imported during the warm-up")
 
 
-class _ReferenceSession:
-    """Answers a check's calls of "the student" with the reference module's functions."""
+class InProcessSession:
+    """Answers a check's calls of "the student" with a module's functions called in this process,
+    each value crossing the wire's encoding as a child's would: the warm-up asks the references
+    this way (trusted code, no sandbox), and so does the margin test (tests/direct_student.py),
+    whose many seeds would cost minutes through the sandbox. ``quiet`` swallows what the module
+    prints; ``watch_inputs`` reports arrays the call changed, as the child does."""
 
     last_timeout = 0.0
     blocked: list = []
 
-    def __init__(self, module):
-        self.module = module
+    def __init__(self, module, *, quiet: bool = False, watch_inputs: bool = False):
+        self.module, self.quiet, self.watch_inputs = module, quiet, watch_inputs
 
     def call(self, function: str, args, kwargs) -> tuple[Reply, str]:
         text = framework.call_text(function, args, kwargs)
-        reference = getattr(self.module, function, None)
-        if not callable(reference):
+        target = getattr(self.module, function, None)
+        if not callable(target):
             return Reply("missing"), text
         try:
             buffers: list = []
             sent = [wire.encode(a, buffers) for a in args], {k: wire.encode(v, buffers) for k, v in kwargs.items()}
             args = [wire.decode(a, buffers) for a in sent[0]]
             kwargs = {k: wire.decode(v, buffers) for k, v in sent[1].items()}
-            value = reference(*args, **kwargs)
+            before = copy.deepcopy(args) if self.watch_inputs else None
+            with contextlib.redirect_stdout(io.StringIO()) if self.quiet else contextlib.nullcontext():
+                value = target(*args, **kwargs)
             buffers = []
             value = wire.decode(wire.encode(value, buffers), buffers)
         except Exception as exc:
             return Reply("raised", error={"type": type(exc).__name__, "message": str(exc), "trace": []}), text
-        return Reply("returned", value=value), text
+        mutated = [] if before is None else [
+            i for i, (a, b) in enumerate(zip(args, before))
+            if isinstance(a, np.ndarray) and not np.array_equal(a, b, equal_nan=True)]
+        return Reply("returned", value=value, mutated=mutated), text
 
 
 def warm_up(slugs: list[str], budget: float = BUDGET) -> int:
@@ -74,7 +86,7 @@ def warm_up(slugs: list[str], budget: float = BUDGET) -> int:
     try:
         for slug in slugs:
             try:
-                session = _ReferenceSession(importlib.import_module(f"solutions.{slug}"))
+                session = InProcessSession(importlib.import_module(f"solutions.{slug}"))
                 checks = checks_for(slug)
             except ImportError:
                 continue
