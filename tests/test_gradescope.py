@@ -35,7 +35,14 @@ def test_zip_layout(bundle):
 
 
 def run_in_fake_gradescope(bundle: Path, root: Path, files: dict[str, str]) -> dict:
-    """Unpack as Gradescope does (source/, run_autograder at the root), submit, run."""
+    """Unpack as Gradescope does (source/, run_autograder at the root), submit, run: results.json."""
+    result = fake_gradescope_run(bundle, root, files, os.environ)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+
+
+def fake_gradescope_run(bundle: Path, root: Path, files: dict[str, str], env) -> subprocess.CompletedProcess:
+    """``run_autograder`` as Gradescope starts it, in ``root``, with ``files`` submitted and ``env``."""
     (root / "source").mkdir(parents=True)
     with zipfile.ZipFile(bundle) as zf:
         zf.extractall(root / "source")
@@ -45,10 +52,8 @@ def run_in_fake_gradescope(bundle: Path, root: Path, files: dict[str, str]) -> d
     (root / "submission").mkdir()
     for name, text in files.items():
         (root / "submission" / name).write_text(text, encoding="utf-8")
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
-    result = subprocess.run([str(run_script)], cwd=root, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    env = {**env, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
+    return subprocess.run([str(run_script)], cwd=root, env=env, capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.slow

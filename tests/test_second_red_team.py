@@ -389,22 +389,10 @@ def _batch(root: Path, env: dict) -> tuple[list[str], dict]:
 
 
 def _gradescope(root: Path, env: dict) -> tuple[list[str], dict]:
-    import zipfile
-
     from autograder.routes.gradescope import export_zip
+    from tests.test_gradescope import fake_gradescope_run
 
-    bundle = export_zip(root / "autograder.zip")
-    (root / "source").mkdir(parents=True)
-    with zipfile.ZipFile(bundle) as zf:
-        zf.extractall(root / "source")
-    run = root / "run_autograder"
-    run.write_bytes((root / "source" / "run_autograder").read_bytes())
-    run.chmod(0o755)
-    (root / "submission").mkdir()
-    for name, text in _hostile_files().items():
-        (root / "submission" / name).write_text(text, encoding="utf-8")
-    env = {**env, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
-    result = subprocess.run([str(run)], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    result = fake_gradescope_run(export_zip(root / "autograder.zip"), root, _hostile_files(), env)
     assert result.returncode == 0, result.stdout + result.stderr
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     record = (root / "results" / "record.json").read_text(encoding="utf-8")
