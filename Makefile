@@ -22,8 +22,9 @@ install: $(VENV)/.installed
 
 # One file per worker (--dist loadfile): a file's tests share its scratch course or cohort.
 # Files go out in collection order, the heaviest first (tests/conftest.py: HEAVIEST_FIRST).
-# One worker more than cores: much of the suite waits on kernels, browsers and subprocesses.
-WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# One worker per core: a third worker on two cores ran faster only until JupyterLab, starved,
+# lost a kernel in the browser test.
+WORKERS ?= auto
 test: install
 	$(PY) -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
