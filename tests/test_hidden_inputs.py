@@ -109,3 +109,15 @@ def test_check_memo_never_answers_one_file_with_anothers_inputs(grade_source, mo
     monkeypatch.setenv("AUTOGRADER_CHECK_MEMO", "1")
     grade_source("gaussian_mle", wrong)
     assert _strip(grade_source("gaussian_mle", other)) == alone
+
+
+def test_a_secret_another_process_is_still_writing_is_waited_for(tmp_path):
+    """Two graders starting at once: the one that did not create the file reads the other's secret."""
+    import threading
+
+    from autograder.core import course_secret
+
+    path = tmp_path / "secret"
+    path.touch()  # created, not yet written
+    threading.Timer(0.2, lambda: path.write_text("ab" * 32 + "\n")).start()
+    assert course_secret._create(path) == "ab" * 32

@@ -16,6 +16,7 @@ import hmac
 import os
 import re
 import secrets
+import time
 from pathlib import Path
 
 from .manifest import ROOT
@@ -67,8 +68,13 @@ def _create(path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
+    except FileExistsError:  # another process made it first: wait (briefly) for its write
+        for _ in range(50):
+            text = path.read_text(encoding="ascii").strip()
+            if text:
+                return text
+            time.sleep(0.05)
+        return text
     with os.fdopen(descriptor, "w", encoding="ascii") as stream:
         stream.write(text + "\n")
         stream.flush()
