@@ -23,10 +23,10 @@ install: $(VENV)/.installed
 # One file per worker (--dist loadfile): a file's tests share its scratch course or cohort.
 # Files go out in collection order, the heaviest first (tests/conftest.py: HEAVIEST_FIRST).
 # One worker per core: a third worker on two cores ran faster only until JupyterLab, starved,
-# lost a kernel in the browser test.
+# lost a kernel in the browser test. --durations: the slowest tests, in every run's log.
 WORKERS ?= auto
 test: install
-	$(PY) -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder
+	$(PY) -m pytest -n $(WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 # The Gradescope export in a fresh Debian root (mmdebstrap, chroot; needs root and, once, the network):
 # setup.sh then run_autograder, compared with the batch grader. docs/lms-and-gradescope.md.
