@@ -144,3 +144,17 @@ def test_no_installed_plugin_loads_unasked(tmp_path):
     assert "PLUGIN registered: <module '_pytest.python'" in run.stdout, run.stdout + run.stderr
     loaded = {module for module in installed if f"PLUGIN registered: <module '{module}'" in run.stdout}
     assert not loaded, f"loaded without being asked for: {sorted(loaded)}"
+
+
+def test_last_failed_reruns_only_the_failures(tmp_path):
+    """`pytest --lf` is what a student runs while fixing one failure at a time: it needs pytest's
+    cache provider, which the bundle's pytest.ini must leave on."""
+    folder = _student_folder(tmp_path, True)
+    (folder / "kmeans.py").write_text(
+        (folder / "kmeans.py").read_text() + "\n\ndef hard_responsibilities(x, centers):\n    raise NotImplementedError()\n")
+    first = _pytest(folder, "test_kmeans.py")
+    assert first.returncode == 1, first.stdout + first.stderr
+    again = _pytest(folder, "--lf", "test_kmeans.py")
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "deselected" in again.stdout and "hard_responsibilities() is not implemented yet" in again.stdout, \
+        again.stdout
