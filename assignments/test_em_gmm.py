@@ -7,6 +7,7 @@ these numbers.
 """
 
 import math
+import sys
 
 import numpy as np
 
@@ -122,13 +123,21 @@ def test_plot_returns_a_labelled_figure():
 
     assert isinstance(fig, Figure), (
         f"plot_em_history should return a matplotlib Figure, got {type(fig).__name__}: end with `return fig`.")
-    lines = sum(len(ax.get_lines()) + len(ax.collections) for ax in fig.axes)
-    assert lines >= 7, (
-        f"The figure has {lines} lines; expected at least 7: two each for means, variances and weights, "
-        f"and one for the log-likelihood.")
-    unlabelled = [i for i, ax in enumerate(fig.axes) if (ax.get_lines() or ax.collections) and not ax.get_ylabel()]
-    assert not unlabelled, f"Axes {unlabelled} have no y label: use ax.set_ylabel(...)."
-    assert any(ax.get_xlabel() for ax in fig.axes), "No axes labels its x axis (the iteration)."
+    try:
+        lines = sum(len(ax.get_lines()) + len(ax.collections) for ax in fig.axes)
+        assert lines >= 7, (
+            f"The figure has {lines} lines; expected at least 7: two each for means, variances and weights, "
+            f"and one for the log-likelihood.")
+        unlabelled = [i for i, ax in enumerate(fig.axes)
+                      if (ax.get_lines() or ax.collections) and not ax.get_ylabel()]
+        assert not unlabelled, f"Axes {unlabelled} have no y label: use ax.set_ylabel(...)."
+        assert any(ax.get_xlabel() for ax in fig.axes), "No axes labels its x axis (the iteration)."
+    finally:
+        # A figure left open is drawn again under the cell in a notebook (a second of its run);
+        # this one is test data. pyplot is imported if the figure came from plt.subplots.
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None:
+            pyplot.close(fig)
 
 
 def test_inputs_are_not_modified():

@@ -77,15 +77,35 @@ def test_the_explorer_is_displayed_once_and_returns_nothing(tmp_path):
         import IPython.display, numpy as np
         shown = []
         IPython.display.display = lambda *a, **k: shown.append((a, k))
-        from lesson_support import likelihood_explorer
-        returned = likelihood_explorer(np.linspace(90, 140, 40), None)
+        import lesson_support
+        drawn, png = [], lesson_support._png
+        lesson_support._png = lambda fig: drawn.append(1) or png(fig)
+        returned = lesson_support.likelihood_explorer(np.linspace(90, 140, 40), None)
         bundle, options = shown[-1][0][0], shown[-1][1]
-        print("SHOWN", returned is None, len(shown), sorted(bundle), options["metadata"]["image/png"]["alt"][:30])
+        print("SHOWN", returned is None, len(shown), len(drawn), sorted(bundle),
+              options["metadata"]["image/png"]["alt"][:30])
     """)
     line = next((l for l in run.stdout.splitlines() if l.startswith("SHOWN")), run.stdout + run.stderr)
-    assert line.split()[1:3] == ["True", "2"], line  # the widget's own plot, then the widget once
+    # the widget's own plot, then the widget once; the picture at the starting values drawn once
+    assert line.split()[1:4] == ["True", "2", "1"], line
     assert "application/vnd.jupyter.widget-view+json" in line and "'image/png'" in line
     assert "The likelihood explorer" in line
+
+
+def test_under_nbgrader_the_explorer_is_its_picture_alone(tmp_path):
+    """autograde and validate have no frontend: no widget, and ipywidgets is not imported."""
+    run = _run(_folder(tmp_path), """
+        import os, sys
+        os.environ["NBGRADER_EXECUTION"] = "autograde"
+        import IPython.display, numpy as np
+        shown = []
+        IPython.display.display = lambda *a, **k: shown.append((a, k))
+        from lesson_support import likelihood_explorer
+        likelihood_explorer(np.linspace(90, 140, 40), None)
+        print("SHOWN", len(shown), sorted(shown[-1][0][0]), "ipywidgets" in sys.modules)
+    """)
+    line = next((l for l in run.stdout.splitlines() if l.startswith("SHOWN")), run.stdout + run.stderr)
+    assert line == "SHOWN 1 ['image/png', 'text/plain'] False", line
 
 
 def test_a_test_cell_on_the_stub_shows_two_lines(tmp_path):

@@ -12,6 +12,7 @@ import ast
 import json
 import linecache
 import math
+import os
 import sys
 import traceback
 import types
@@ -467,6 +468,10 @@ def likelihood_explorer(x, log_likelihood=None, mu=110.0, sigma=20.0):
     plt.close(static)
     alt = EXPLORER_ALT.format(mu=mu, sigma=sigma)
     try:
+        # nbgrader's autograde and validate run the notebook with no frontend: no slider is
+        # ever moved, and the feedback page keeps only the picture (ipywidgets costs a second).
+        if os.environ.get("NBGRADER_EXECUTION"):
+            raise ImportError("no widget frontend")
         import ipywidgets as widgets
     except ImportError:
         display({"image/png": picture, "text/plain": "likelihood explorer (static)"},
@@ -479,19 +484,23 @@ def likelihood_explorer(x, log_likelihood=None, mu=110.0, sigma=20.0):
                                        description="sigma")
     out = widgets.Output()
 
-    def redraw(_=None):
+    def show(png, mu, sigma):
         with out:
             out.clear_output(wait=True)
-            fig = likelihood_figure(x, mu_slider.value, sigma_slider.value, log_likelihood)
-            display({"image/png": _png(fig), "text/plain": "likelihood explorer"},
-                    metadata={"image/png": {"alt": EXPLORER_ALT.format(mu=mu_slider.value,
-                                                                       sigma=sigma_slider.value)}},
-                    raw=True)
-            plt.close(fig)
+            display({"image/png": png, "text/plain": "likelihood explorer"},
+                    metadata={"image/png": {"alt": EXPLORER_ALT.format(mu=mu, sigma=sigma)}}, raw=True)
+
+    def redraw(_=None):
+        fig = likelihood_figure(x, mu_slider.value, sigma_slider.value, log_likelihood)
+        show(_png(fig), mu_slider.value, sigma_slider.value)
+        plt.close(fig)
 
     mu_slider.observe(redraw, names="value")
     sigma_slider.observe(redraw, names="value")
-    redraw()
+    if (mu_slider.value, sigma_slider.value) == (mu, sigma):  # the picture already drawn
+        show(picture, mu, sigma)
+    else:  # a slider clamped a starting value
+        redraw()
     box = widgets.VBox([widgets.HBox([mu_slider, sigma_slider]), out])
     bundle = box._repr_mimebundle_()
     bundle["image/png"] = picture

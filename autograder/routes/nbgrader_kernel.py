@@ -32,6 +32,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 
@@ -122,9 +123,42 @@ def kill_group(pgid: int | None) -> None:
         pass
 
 
+#: What a hidden test cell shows until ``GradeHiddenCells`` writes its check's result (the same
+#: words as the kernel-side hook, ``autograder/kernel_path/mle_em_hidden.py``).
+PENDING = ("The hidden check {name} is graded by the course's grader after this notebook ran; "
+           "its result replaces this output.")
+
+
+def is_hidden_cell(cell) -> bool:
+    """A hidden test cell of this course: a graded code cell whose one line only names its check."""
+    from ..generation.notebooks import HIDDEN_GRADE_PREFIX
+
+    grading = cell.get("metadata", {}).get("nbgrader", {})
+    return (cell.get("cell_type") == "code" and bool(grading.get("grade")) and not grading.get("solution")
+            and str(grading.get("grade_id", "")).startswith(HIDDEN_GRADE_PREFIX))
+
+
 class ConfinedExecute(Execute):
-    """nbgrader's ``Execute`` with its kernels started by ``ConfinedKernelManager``."""
+    """nbgrader's ``Execute`` with its kernels started by ``ConfinedKernelManager``.
+
+    Under ``autograde`` a hidden test cell is not sent to the kernel: its one line would only
+    raise "graded after this notebook ran", a round trip to the kernel per check (about twenty
+    per notebook) that decides nothing. The cell gets that same error here, in nbgrader's
+    process, so a course config without ``GradeHiddenCells`` still scores it 0; ``validate``
+    still runs it (there it prints where the check is graded, and passes)."""
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = ConfinedKernelManager
         super().__init__(*args, **kwargs)
+
+    def preprocess_cell(self, cell, resources, index):
+        if os.environ.get("NBGRADER_EXECUTION") == "autograde" and is_hidden_cell(cell):
+            from ..generation.notebooks import HIDDEN_GRADE_PREFIX
+
+            name = cell.metadata["nbgrader"]["grade_id"][len(HIDDEN_GRADE_PREFIX):]
+            message = PENDING.format(name=name)
+            cell.outputs = [nbformat.v4.new_output("error", ename="HiddenCheckPending", evalue=message,
+                                                   traceback=[message])]
+            cell.execution_count = None
+            return cell, resources
+        return super().preprocess_cell(cell, resources, index)

@@ -26,6 +26,7 @@ kernel (see ``docs/nbgrader-route.md``).
 from __future__ import annotations
 
 import atexit
+import sys
 import threading
 from pathlib import Path
 
@@ -121,12 +122,28 @@ def _keeper():
         return _KEEPER
 
 
+def _import_checks(slug: str) -> None:
+    """The checks (and reference) of ``slug``, imported while its notebook's kernel runs: a second
+    or more that its first ``GradeHiddenCells`` would otherwise wait for."""
+    try:
+        from ..core.grading import all_slugs, checks_for
+
+        if slug in all_slugs():
+            checks_for(slug)
+    except Exception:  # GradeHiddenCells imports them again and reports what fails
+        pass
+
+
 class WarmGrader(Preprocessor):
-    """Before a notebook's kernel runs: the grader's sandbox starts in the background, so that the
-    first ``GradeHiddenCells`` of the run finds it ready rather than waiting seconds for it."""
+    """Before a notebook's kernel runs: the grader's sandbox starts, and the checks are imported, in
+    the background, so that the first ``GradeHiddenCells`` of the run finds them ready rather than
+    waiting seconds for them."""
 
     def preprocess(self, nb, resources):
         _keeper()
+        slug = resources.get("nbgrader", {}).get("notebook")
+        if slug and f"autograder.checks.{slug}" not in sys.modules:
+            threading.Thread(target=_import_checks, args=(slug,), daemon=True).start()
         return nb, resources
 
 
