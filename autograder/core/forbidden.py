@@ -260,7 +260,7 @@ def _analyse_one(source: str, siblings: set[str], sibling_uses: dict[str, list[s
     """A file too deep to walk gives ``{}``: the grader refuses to grade it (``student_source``),
     and as a sibling its routines are still refused where they run (the child's stand-ins)."""
     tree = student_source.parse(source)
-    if tree is None or student_source.nesting(tree) > student_source.MAX_NESTING:
+    if tree is None or student_source.depth(source) > student_source.MAX_NESTING:
         return {}
     try:
         return _analyse_tree(tree, siblings, sibling_uses, listed)
