@@ -90,6 +90,28 @@ def test_a_siblings_forbidden_routine_reaches_the_importer():
     assert analyse(km, {"em_gmm": "def e_step(x):\n    return x\n"}) == {}
 
 
+@pytest.mark.parametrize("body, found", [
+    ("return norm.fit(x)", True),
+    ("from sklearn.cluster import KMeans\n    return KMeans(2).fit(x).labels_", True),
+    ("return getattr(norm, 'fit')(x)", True),
+    ("return norm.logpdf(x).sum()", False),
+])
+def test_a_file_naming_no_sibling_is_analysed_as_it_would_be_with_them(body, found):
+    """The shortcut for a file that names none of its siblings (its analysis alone) agrees with
+    the full analysis, which follows the siblings' names."""
+    from autograder.core import forbidden as scan
+
+    source = f"{HEADER}\ndef f(x):\n    {body}\n"
+    em = "from sklearn.mixture import GaussianMixture\ndef e_step(x):\n    return GaussianMixture(2).fit(x)\n"
+    uses = {"em_gmm.e_step": ["sklearn.mixture.GaussianMixture(...).fit"]}
+    full = scan._analyse_one(source, {"em_gmm"}, uses, scan._LISTED)
+    assert analyse(source, {"em_gmm": em}) == full
+    assert bool(full) == bool(found)
+    # Naming the sibling anywhere takes the full way: its routine reaches the importer.
+    importer = "from em_gmm import e_step\n" + source.replace("return ", "return e_step(x) or ", 1)
+    assert "em_gmm" in importer and analyse(importer, {"em_gmm": em}).get("f")
+
+
 def test_unreadable_source_finds_nothing():
     assert analyse("def f(:\n") == {}
 
