@@ -50,6 +50,9 @@ def depth(source: str) -> int:
 #: exercise, was a tenth of the grading process's time (docs/performance.md).
 _TREES: OrderedDict[str, tuple[ast.Module | None, int, str]] = OrderedDict()
 _KEEP = 12
+#: Characters of a source whose tree is kept: hand-written files are far smaller, and a file of
+#: megabytes (a hostile one, say) makes a tree of gigabytes, made again by each reader rather than kept.
+_KEEP_CHARACTERS = 256 << 10
 
 
 def _read(source: str) -> tuple[ast.Module | None, int, str]:
@@ -64,6 +67,8 @@ def _read(source: str) -> tuple[ast.Module | None, int, str]:
         return None, 0, "too deep"  # not kept: memory may be there the next time
     except (SyntaxError, ValueError, OverflowError):
         read = (None, 0, "syntax")
+    if len(source) > _KEEP_CHARACTERS:
+        return read
     _TREES[source] = read
     while len(_TREES) > _KEEP:
         _TREES.popitem(last=False)
