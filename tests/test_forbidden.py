@@ -207,3 +207,26 @@ def test_the_child_wraps_only_what_its_job_lists(zygote, tmp_path):
     assert [r.value for r in replies] == [1.0, None, 1.0]
     assert [r.forbidden for r in replies] == [[], ["numpy.std"], []]
     assert replies[1].error["type"] == "ForbiddenRoutineError"
+
+
+def test_each_student_file_is_parsed_once_for_all_its_readers(monkeypatch):
+    """The forbidden-routine scan, the call graph and the nesting test of four exercises, each
+    with the other files as siblings, parse each file once (they parsed it 17 times)."""
+    import ast
+
+    from autograder.core import dependencies, student_source
+    from autograder.core.forbidden import _analyse_alone
+    from autograder.generation import sample_cohort as cohort
+
+    parsed = []
+    files = {slug: cohort.solved(slug) + f"\n# {slug}: parsed once ({id(parsed)})\n"  # new to any cache
+             for slug in ("gaussian_mle", "mse_nll", "em_gmm", "kmeans")}
+    real_parse = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda source, *a, **k: parsed.append(source) or real_parse(source, *a, **k))
+    _analyse_alone.cache_clear()
+    for slug, source in files.items():
+        siblings = {other: text for other, text in files.items() if other != slug}
+        assert student_source.nesting_problem(source, f"{slug}.py") == ""
+        analyse(source, siblings)
+        dependencies.reached(source, ["e_step"])
+    assert sorted(parsed) == sorted(files.values())
