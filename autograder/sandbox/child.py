@@ -286,31 +286,6 @@ def _warm_sympy():
     sympy.core.cache.clear_cache()
 
 
-def _warm_matplotlib():
-    """Draw one small figure the way the exercises' plots are drawn (panels, labels with maths,
-    a legend, a constrained layout), outside pyplot.
-
-    Matplotlib builds its mathtext parser, its layout engine and its text caches on the first
-    figure a process draws: done here once, a forked child drawing a student's figure skips
-    them (35 ms of each em_gmm child's 90). Done before the first child whose module names
-    matplotlib: a run without figures never pays.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(4, 3), layout="constrained")  # not pyplot's: its figure numbers stay as they were
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(1, 2)
-    for ax in axes:
-        ax.plot([0, 1, 2], [0.0, 1.0, 0.5], marker="o", label="component 0")
-        ax.set_title("Means", loc="left", fontweight="bold")
-        ax.set_xlabel("iteration")
-        ax.set_ylabel("mean $\\mu_k$ ($\\sigma_k^2$, $\\pi_k$)")
-        ax.legend(frameon=False)
-    fig.suptitle("warm-up")
-    fig.canvas.draw()
-
-
 def zygote(control_fd):
     """Import the stack once, then fork one child per job sent on a control socket.
 
@@ -375,12 +350,6 @@ def _serve_control(control, controls, warm):
     if "sympy" in job.get("warm", ()) and "sympy" not in warm:
         _warm_sympy()
         warm.add("sympy")
-    if "matplotlib" in job.get("warm", ()) and "matplotlib" not in warm:
-        warm.add("matplotlib")  # tried once: a warm-up that fails costs the children nothing more
-        try:
-            _warm_matplotlib()
-        except Exception:
-            pass
     _prepare_forbidden(job)
     pid = os.fork()
     if pid == 0:

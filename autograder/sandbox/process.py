@@ -271,15 +271,14 @@ MAX_OUTPUT = 4000
 
 
 def warm_for(module_path: Path) -> list[str]:
-    """What the zygote warms once before forking this child: SymPy for a module that names it
-    (a SymPy derivation), Matplotlib's first figure for one that names matplotlib (a plot),
-    nothing else for the numeric exercises."""
+    """What the zygote imports once before forking this child: SymPy for a module that names it
+    (a SymPy derivation), nothing for the numeric exercises."""
     try:
         with open(module_path, "rb") as source:
             text = source.read(1 << 20)
     except OSError:
         return []
-    return [name for name in ("sympy", "matplotlib") if name.encode() in text]
+    return ["sympy"] if b"sympy" in text else []
 
 
 class StudentModule:
