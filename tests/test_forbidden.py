@@ -90,6 +90,28 @@ def test_a_siblings_forbidden_routine_reaches_the_importer():
     assert analyse(km, {"em_gmm": "def e_step(x):\n    return x\n"}) == {}
 
 
+@pytest.mark.parametrize("body, found", [
+    ("return norm.fit(x)", True),
+    ("from sklearn.cluster import KMeans\n    return KMeans(2).fit(x).labels_", True),
+    ("return getattr(norm, 'fit')(x)", True),
+    ("return norm.logpdf(x).sum()", False),
+])
+def test_a_file_naming_no_sibling_is_analysed_as_it_would_be_with_them(body, found):
+    """The shortcut for a file that names none of its siblings (its analysis alone) agrees with
+    the full analysis, which follows the siblings' names."""
+    from autograder.core import forbidden as scan
+
+    source = f"{HEADER}\ndef f(x):\n    {body}\n"
+    em = "from sklearn.mixture import GaussianMixture\ndef e_step(x):\n    return GaussianMixture(2).fit(x)\n"
+    uses = {"em_gmm.e_step": ["sklearn.mixture.GaussianMixture(...).fit"]}
+    full = scan._analyse_one(source, {"em_gmm"}, uses, scan._LISTED)
+    assert analyse(source, {"em_gmm": em}) == full
+    assert bool(full) == bool(found)
+    # Naming the sibling anywhere takes the full way: its routine reaches the importer.
+    importer = "from em_gmm import e_step\n" + source.replace("return ", "return e_step(x) or ", 1)
+    assert "em_gmm" in importer and analyse(importer, {"em_gmm": em}).get("f")
+
+
 def test_unreadable_source_finds_nothing():
     assert analyse("def f(:\n") == {}
 
@@ -185,3 +207,26 @@ def test_the_child_wraps_only_what_its_job_lists(zygote, tmp_path):
     assert [r.value for r in replies] == [1.0, None, 1.0]
     assert [r.forbidden for r in replies] == [[], ["numpy.std"], []]
     assert replies[1].error["type"] == "ForbiddenRoutineError"
+
+
+def test_each_student_file_is_parsed_once_for_all_its_readers(monkeypatch):
+    """The forbidden-routine scan, the call graph and the nesting test of four exercises, each
+    with the other files as siblings, parse each file once (they parsed it 17 times)."""
+    import ast
+
+    from autograder.core import dependencies, student_source
+    from autograder.core.forbidden import _analyse_alone
+    from autograder.generation import sample_cohort as cohort
+
+    parsed = []
+    files = {slug: cohort.solved(slug) + f"\n# {slug}: parsed once ({id(parsed)})\n"  # new to any cache
+             for slug in ("gaussian_mle", "mse_nll", "em_gmm", "kmeans")}
+    real_parse = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda source, *a, **k: parsed.append(source) or real_parse(source, *a, **k))
+    _analyse_alone.cache_clear()
+    for slug, source in files.items():
+        siblings = {other: text for other, text in files.items() if other != slug}
+        assert student_source.nesting_problem(source, f"{slug}.py") == ""
+        analyse(source, siblings)
+        dependencies.reached(source, ["e_step"])
+    assert sorted(parsed) == sorted(files.values())

@@ -17,6 +17,7 @@ import threading
 import time
 import tracemalloc
 
+import numpy as np
 import pytest
 
 from autograder.generation import sample_cohort
@@ -297,3 +298,41 @@ def test_a_forged_sandbox_error_is_the_students_bad_reply_never_a_grader_error(z
     result = grade_module(SLUG, path, zygote, limits=LIMITS, budget=BUDGET)
     assert result.status == "load_error" and "cannot read" in result.message, result.message
     assert all(r.status != "grader_error" for r in result.results)
+
+
+def test_received_arrays_never_share_memory_even_when_a_reply_names_one_buffer_twice():
+    """Arrays keep the buffers ``recv`` read for them (no copy); a forged reply naming one buffer
+    for two arrays still gets two arrays, so changing one cannot change what a check compares."""
+    ours, theirs = socket.socketpair()
+    try:
+        one = {"__nd__": 0, "dtype": "<f8", "shape": [2]}
+        wire.send(theirs, {"value": [one, one]}, [np.array([1.0, 2.0]).view(np.uint8)])
+        message, buffers = wire.recv(ours, deadline=time.monotonic() + 30)
+    finally:
+        ours.close()
+        theirs.close()
+    first, second = wire.decode(message["value"], buffers)
+    first[0] = 99.0
+    assert second.tolist() == [1.0, 2.0] and not np.shares_memory(first, second)
+    assert first.flags.writeable and second.flags.writeable
+
+
+def test_an_array_sent_without_a_copy_arrives_whole_and_the_senders_array_stays_its_own():
+    """``encode`` hands ``send`` the array's own memory (no copy): what arrives is equal, in the
+    wire's dtype, and decoding a message made in this process copies (``warm_up`` does that)."""
+    sent, counts = np.asfortranarray(np.arange(12, dtype=np.float32).reshape(3, 4)), np.arange(5)
+    buffers: list = []
+    encoded = wire.encode((sent, counts, np.array([True, False])), buffers)
+    ours, theirs = socket.socketpair()
+    try:
+        wire.send(theirs, encoded, buffers)
+        message, received = wire.recv(ours, deadline=time.monotonic() + 30)
+    finally:
+        ours.close()
+        theirs.close()
+    floats, ints, flags = wire.decode(message, received)
+    assert floats.dtype == np.float64 and np.array_equal(floats, sent)
+    assert ints.dtype == np.int64 and ints.tolist() == [0, 1, 2, 3, 4] and flags.tolist() == [True, False]
+    same_process = wire.decode(encoded, buffers)[1]
+    same_process[0] = 7
+    assert counts[0] == 0 and not np.shares_memory(same_process, counts)

@@ -51,7 +51,9 @@ class Undigestible(Exception):
     """A value the digest does not cover: the check runs live."""
 
 
-def _feed(h, value) -> None:
+def _feed(h, value, budget: list | None = None) -> None:
+    """Feed ``value`` to ``h``; ``budget``: bytes of arrays still allowed (Undigestible past it,
+    found before the array that passes it is hashed)."""
     if isinstance(value, np.generic) and not value.dtype.hasobject:  # a NumPy scalar keeps its dtype
         h.update(b"N" + value.dtype.str.encode() + value.tobytes())
     elif value is None or isinstance(value, bool):
@@ -67,21 +69,25 @@ def _feed(h, value) -> None:
         array = np.ascontiguousarray(value)
         if array.dtype.hasobject:
             raise Undigestible("object array")
+        if budget is not None:
+            budget[0] -= array.nbytes
+            if budget[0] < 0:
+                raise Undigestible("arrays too large to be worth hashing")
         h.update(b"A" + array.dtype.str.encode() + repr(array.shape).encode())
         h.update(array.view(np.uint8).reshape(-1) if array.size else b"")
     elif isinstance(value, (list, tuple)):
         h.update((b"L" if isinstance(value, list) else b"T") + str(len(value)).encode() + b"[")
         for item in value:
-            _feed(h, item)
+            _feed(h, item, budget)
         h.update(b"]")
     elif isinstance(value, FigureData):  # a dict subclass: tagged, so it never equals a plain dict
         h.update(b"G")
-        _feed(h, dict(value))
+        _feed(h, dict(value), budget)
     elif isinstance(value, dict):
         h.update(b"D" + str(len(value)).encode() + b"{")
         for key, item in value.items():  # in order: a message may list the keys as given
             _feed(h, str(key))
-            _feed(h, item)
+            _feed(h, item, budget)
         h.update(b"}")
     elif isinstance(value, ExpressionTree):  # tagged: never equal to a plain list of the same strings
         h.update(b"X")
@@ -99,6 +105,19 @@ def digest(*values) -> bytes | None:
     try:
         for value in values:
             _feed(h, value)
+    except Undigestible:
+        return None
+    return h.digest()
+
+
+def digest_within(limit: int, *values) -> bytes | None:
+    """``digest(*values)`` when their arrays hold at most ``limit`` bytes in all, else None: one
+    walk, where sizing them first (``array_bytes``) and then hashing walked them twice."""
+    h = hashlib.blake2b(digest_size=20)
+    budget = [limit]
+    try:
+        for value in values:
+            _feed(h, value, budget)
     except Undigestible:
         return None
     return h.digest()

@@ -12,6 +12,8 @@ import ast
 import re
 from dataclasses import replace
 
+from . import student_source
+
 #: Statuses of a function's own checks that make it a suspect for its callers.
 FAILING = {"failed", "not_implemented", "forbidden"}
 
@@ -56,9 +58,8 @@ def reached(source: str, graded) -> tuple[dict[str, list[str]], set[str]]:
     """(for each graded function, the other graded functions it reaches, transitively through
     any of the module's functions, nearest first; the graded functions that raise
     NotImplementedError themselves). Empty when the source cannot be parsed."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = student_source.parse(source)  # shared with the forbidden-routine scan: read only
+    if tree is None:
         return {}, set()
     defs = _definitions(tree)
     direct = _direct(defs)

@@ -236,6 +236,12 @@ def analyse(source: str, siblings: dict[str, str] | None = None,
     """
     siblings = siblings or {}
     listed = _LISTED if listed is None else listed
+    if not any(name in source for name in siblings):
+        # A sibling is reached only through its name (an import, ``import_module("em_gmm")``):
+        # a file that never writes one has the analysis it has alone, kept for when it is a
+        # sibling, so each file is walked once per student.
+        return {function: list(routines)
+                for function, routines in _analyse_alone(source, _frozen(listed)).items()}
     sibling_uses: dict[str, list[str]] = {}
     for name, text in siblings.items():
         for function, routines in _analyse_alone(text, _frozen(listed)).items():
@@ -260,7 +266,7 @@ def _analyse_one(source: str, siblings: set[str], sibling_uses: dict[str, list[s
     """A file too deep to walk gives ``{}``: the grader refuses to grade it (``student_source``),
     and as a sibling its routines are still refused where they run (the child's stand-ins)."""
     tree = student_source.parse(source)
-    if tree is None or student_source.nesting(tree) > student_source.MAX_NESTING:
+    if tree is None or student_source.depth(source) > student_source.MAX_NESTING:
         return {}
     try:
         return _analyse_tree(tree, siblings, sibling_uses, listed)

@@ -120,12 +120,8 @@ SMALL_CALL_BYTES = 64 << 10
 
 
 def _small_call_digest(function: str, args, kwargs) -> bytes | None:
-    try:
-        if check_memo.array_bytes([list(args), dict(kwargs or {})]) > SMALL_CALL_BYTES:
-            return None
-    except check_memo.Undigestible:  # not plain data: never reused
-        return None
-    return check_memo.digest(function, list(args), dict(kwargs or {}))
+    """None for a call that is not plain data (never reused) or too large to be worth hashing."""
+    return check_memo.digest_within(SMALL_CALL_BYTES, function, list(args), dict(kwargs or {}))
 
 
 def _zero(check: framework.Check, status: str, message: str) -> CheckResult:

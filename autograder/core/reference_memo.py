@@ -23,7 +23,7 @@ import sys
 import threading
 
 
-from .check_memo import Undigestible, array_bytes, digest
+from .check_memo import Undigestible, array_bytes, digest_within
 
 #: Answers kept per process, and the bytes of arrays they may hold, at most.
 MAX_ENTRIES = 4096
@@ -46,14 +46,10 @@ def remembered(function):
         depth = getattr(_INSIDE, "depth", 0)
         if depth:  # a reference calling another: its caller's answer is the one remembered
             return function(*args, **kwargs)
-        try:
-            large = array_bytes([list(args), dict(kwargs)]) > MAX_ARGUMENT_BYTES
-        except Undigestible:  # not plain data
-            return function(*args, **kwargs)
-        if large:  # hashing it costs what answering it does, and few other files ask it again
-            return function(*args, **kwargs)
-        arguments = digest(list(args), dict(sorted(kwargs.items())))
-        if arguments is None:  # not plain data
+        # None for arguments that are not plain data, or whose arrays are larger than
+        # MAX_ARGUMENT_BYTES: hashing those costs what answering does, and few files ask again.
+        arguments = digest_within(MAX_ARGUMENT_BYTES, list(args), dict(sorted(kwargs.items())))
+        if arguments is None:
             return function(*args, **kwargs)
         key = (function.__module__, function.__qualname__, arguments)
         if key in _ANSWERS:

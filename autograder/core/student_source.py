@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from collections import OrderedDict
 
 #: Levels of nesting the grader reads (an expression inside an expression, a block inside a
 #: block): hand-written code stays far below, and the grader's own tree walks stay within the
@@ -32,11 +33,46 @@ def decode_source(data: bytes) -> str:
 
 def parse(source: str) -> ast.Module | None:
     """The syntax tree of ``source``; None when it cannot be parsed, for whatever reason
-    (a syntax error, a null byte, nesting beyond the parser's recursion, memory)."""
+    (a syntax error, a null byte, nesting beyond the parser's recursion, memory).
+
+    The tree may be shared with other readers of the same source: read it, never change it."""
+    return _read(source)[0]
+
+
+def depth(source: str) -> int:
+    """How deeply the nodes of ``source``'s tree nest (0 when it cannot be parsed)."""
+    return _read(source)[1]
+
+
+#: Trees of the sources read last, by their text: a student's file is read by the
+#: forbidden-routine scan and the call graph of its own exercise, and as a sibling of each of the
+#: student's other exercises; parsing and walking it once per student, not once per reader and
+#: exercise, was a tenth of the grading process's time (docs/performance.md).
+_TREES: OrderedDict[str, tuple[ast.Module | None, int, str]] = OrderedDict()
+_KEEP = 12
+#: Characters of a source whose tree is kept: hand-written files are far smaller, and a file of
+#: megabytes (a hostile one, say) makes a tree of gigabytes, made again by each reader rather than kept.
+_KEEP_CHARACTERS = 256 << 10
+
+
+def _read(source: str) -> tuple[ast.Module | None, int, str]:
+    """(tree or None, nesting depth, why it could not be parsed: "" / "syntax" / "too deep")."""
+    if source in _TREES:
+        _TREES.move_to_end(source)
+        return _TREES[source]
     try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None
+        tree = ast.parse(source)
+        read = (tree, nesting(tree), "")
+    except (RecursionError, MemoryError):
+        return None, 0, "too deep"  # not kept: memory may be there the next time
+    except (SyntaxError, ValueError, OverflowError):
+        read = (None, 0, "syntax")
+    if len(source) > _KEEP_CHARACTERS:
+        return read
+    _TREES[source] = read
+    while len(_TREES) > _KEEP:
+        _TREES.popitem(last=False)
+    return read
 
 
 def nesting(tree: ast.AST) -> int:
@@ -74,20 +110,16 @@ def _longest_statement(source: str) -> tuple[int, int]:
 def nesting_problem(source: str, name: str) -> str:
     """The message for a file that nests too deeply for the grader to read, or "" when it is fine
     (a syntax error is not this function's: Python reports it, with its line, when the file loads)."""
-    try:
-        tree = ast.parse(source)
-    except (RecursionError, MemoryError):
+    tree, deepest_level, failure = _read(source)
+    if failure == "too deep":
         line, operators = _longest_statement(source)
         where = f" (the statement at line {line} chains {operators:,} operators)" if line else ""
         return _too_deep(name, f"more levels than Python's parser can build{where}")
-    except (SyntaxError, ValueError, OverflowError):
-        return ""
-    depth = nesting(tree)
-    if depth <= MAX_NESTING:
+    if tree is None or deepest_level <= MAX_NESTING:
         return ""
     deepest = _deepest_line(tree)
     where = f" at line {deepest}" if deepest else ""
-    return _too_deep(name, f"{depth:,} levels{where}")
+    return _too_deep(name, f"{deepest_level:,} levels{where}")
 
 
 def _deepest_line(tree: ast.AST) -> int:

@@ -134,18 +134,20 @@ def _encode_array(value, buffers):
     import numpy as np
 
     array = np.asarray(value).view(np.ndarray)
+    # No copy where the array already has the wire's dtype and layout: ``send`` writes the
+    # buffer straight from the array's memory (a million points crossed as two copies before).
     if array.dtype.kind == "b":
-        array = array.astype("|b1")
+        array = array.astype("|b1", copy=False)
     elif array.dtype.kind in "iu":
-        array = array.astype("<i8")
+        array = array.astype("<i8", copy=False)
     elif array.dtype.kind == "f":
-        array = array.astype("<f8")
+        array = array.astype("<f8", copy=False)
     else:
         try:
             array = array.astype("<f8")
         except (TypeError, ValueError):
             return {"__unsupported__": f"an array of dtype {value.dtype}"}
-    buffers.append(np.ascontiguousarray(array).tobytes())
+    buffers.append(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
     return {"__nd__": len(buffers) - 1, "dtype": array.dtype.str, "shape": list(array.shape)}
 
 
@@ -179,7 +181,14 @@ def decode(data, buffers, _depth=0):
             size *= n  # exact: NumPy's product would wrap around for forged sizes
         if len(raw) != size * np.dtype(dtype).itemsize:
             raise WireError("array whose size does not match its shape")
-        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+        array = np.frombuffer(raw, dtype=dtype).reshape(shape)
+        if type(raw) is bytearray:
+            # A buffer ``recv`` read for this message: the array may keep its memory (no copy of a
+            # million points). A second array naming the same buffer gets a copy, so no two
+            # decoded arrays share memory whatever a forged message says.
+            buffers[index] = memoryview(raw).toreadonly()
+            return array
+        return array.copy()  # someone else's memory (``encode``'s buffers): never shared
     if "__tuple__" in data:
         if not isinstance(data["__tuple__"], list):
             raise WireError("tuple without its items")
