@@ -112,6 +112,27 @@ def test_a_file_naming_no_sibling_is_analysed_as_it_would_be_with_them(body, fou
     assert "em_gmm" in importer and analyse(importer, {"em_gmm": em}).get("f")
 
 
+@pytest.mark.parametrize("reach", [
+    'importlib.import_module("em_" "gmm")',  # adjacent strings: one constant in the tree
+    'importlib.import_module("em\\x5fgmm")',  # an escape: the text never spells the name
+])
+def test_a_sibling_named_only_as_python_reads_it_still_reaches_the_importer(reach):
+    """The shortcut for files naming no sibling looks at names and strings as Python reads them,
+    not at the file's text: a sibling's forbidden routine still reaches the function that imports
+    it however its name is spelt."""
+    em = "from sklearn.mixture import GaussianMixture\ndef e_step(x):\n    return GaussianMixture(2).fit(x)\n"
+    source = f"import importlib\n\ndef f(x):\n    return {reach}.e_step(x)\n"
+    assert "em_gmm" not in source
+    assert analyse(source, {"em_gmm": em}).get("f"), "the sibling's GaussianMixture did not reach f"
+
+
+def test_a_sibling_named_in_full_width_letters_still_reaches_the_importer():
+    em = "from sklearn.mixture import GaussianMixture\ndef e_step(x):\n    return GaussianMixture(2).fit(x)\n"
+    source = "import \uff45\uff4d_gmm\n\ndef f(x):\n    return \uff45\uff4d_gmm.e_step(x)\n"
+    assert "em_gmm" not in source
+    assert analyse(source, {"em_gmm": em}).get("f"), "the sibling's GaussianMixture did not reach f"
+
+
 def test_unreadable_source_finds_nothing():
     assert analyse("def f(:\n") == {}
 

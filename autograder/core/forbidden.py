@@ -236,9 +236,9 @@ def analyse(source: str, siblings: dict[str, str] | None = None,
     """
     siblings = siblings or {}
     listed = _LISTED if listed is None else listed
-    if not any(name in source for name in siblings):
+    if not _names_any(source, siblings):
         # A sibling is reached only through its name (an import, ``import_module("em_gmm")``):
-        # a file that never writes one has the analysis it has alone, kept for when it is a
+        # a file that never names one has the analysis it has alone, kept for when it is a
         # sibling, so each file is walked once per student.
         return {function: list(routines)
                 for function, routines in _analyse_alone(source, _frozen(listed)).items()}
@@ -247,6 +247,35 @@ def analyse(source: str, siblings: dict[str, str] | None = None,
         for function, routines in _analyse_alone(text, _frozen(listed)).items():
             sibling_uses[f"{name}.{function}"] = list(routines)
     return _analyse_one(source, set(siblings), sibling_uses, listed)
+
+
+def _names_any(source: str, siblings) -> bool:
+    """Whether a name or string of ``source`` holds a sibling's name as Python reads it: the
+    source's text is not enough ("em_" "gmm", "em\\x5fgmm" and the full-width letters of an
+    identifier all become em_gmm)."""
+    if not siblings:
+        return False
+    if any(name in source for name in siblings):
+        return True
+    tree = student_source.parse(source)
+    if tree is None or student_source.depth(source) > student_source.MAX_NESTING:
+        return True  # the full analysis decides what such a file gets
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant):
+            text = node.value if isinstance(node.value, str) else None
+        elif isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Attribute):
+            text = node.attr
+        elif isinstance(node, ast.alias):
+            text = node.name
+        elif isinstance(node, ast.ImportFrom):
+            text = node.module
+        else:
+            continue
+        if text and any(name in text for name in siblings):
+            return True
+    return False
 
 
 def _frozen(listed: dict) -> tuple:
