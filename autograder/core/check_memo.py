@@ -101,20 +101,15 @@ def _feed(h, value, budget: list | None = None) -> None:
 
 def digest(*values) -> bytes | None:
     """A content digest of plain data (None if some part is not plain data)."""
-    h = hashlib.blake2b(digest_size=20)
-    try:
-        for value in values:
-            _feed(h, value)
-    except Undigestible:
-        return None
-    return h.digest()
+    return digest_within(None, *values)
 
 
-def digest_within(limit: int, *values) -> bytes | None:
-    """``digest(*values)`` when their arrays hold at most ``limit`` bytes in all, else None: one
-    walk, where sizing them first (``array_bytes``) and then hashing walked them twice."""
+def digest_within(limit: int | None, *values) -> bytes | None:
+    """``digest(*values)`` when their arrays hold at most ``limit`` bytes in all (any size when
+    ``limit`` is None), else None: one walk, where sizing them first (``array_bytes``) and then
+    hashing walked them twice."""
     h = hashlib.blake2b(digest_size=20)
-    budget = [limit]
+    budget = None if limit is None else [limit]
     try:
         for value in values:
             _feed(h, value, budget)
