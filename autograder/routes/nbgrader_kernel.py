@@ -129,13 +129,20 @@ PENDING = ("The hidden check {name} is graded by the course's grader after this 
            "its result replaces this output.")
 
 
-def is_hidden_cell(cell) -> bool:
-    """A hidden test cell of this course: a graded code cell whose one line only names its check."""
+def hidden_check_name(cell) -> str | None:
+    """The check a hidden test cell names (its grade id after the prefix); None for another cell."""
     from ..generation.notebooks import HIDDEN_GRADE_PREFIX
 
+    grade_id = str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", ""))
+    if cell.get("cell_type") == "code" and grade_id.startswith(HIDDEN_GRADE_PREFIX):
+        return grade_id[len(HIDDEN_GRADE_PREFIX):]
+    return None
+
+
+def is_hidden_cell(cell) -> bool:
+    """A hidden test cell of this course: a graded code cell whose one line only names its check."""
     grading = cell.get("metadata", {}).get("nbgrader", {})
-    return (cell.get("cell_type") == "code" and bool(grading.get("grade")) and not grading.get("solution")
-            and str(grading.get("grade_id", "")).startswith(HIDDEN_GRADE_PREFIX))
+    return hidden_check_name(cell) is not None and bool(grading.get("grade")) and not grading.get("solution")
 
 
 class ConfinedExecute(Execute):
@@ -153,10 +160,7 @@ class ConfinedExecute(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         if os.environ.get("NBGRADER_EXECUTION") == "autograde" and is_hidden_cell(cell):
-            from ..generation.notebooks import HIDDEN_GRADE_PREFIX
-
-            name = cell.metadata["nbgrader"]["grade_id"][len(HIDDEN_GRADE_PREFIX):]
-            message = PENDING.format(name=name)
+            message = PENDING.format(name=hidden_check_name(cell))
             cell.outputs = [nbformat.v4.new_output("error", ename="HiddenCheckPending", evalue=message,
                                                    traceback=[message])]
             cell.execution_count = None

@@ -153,12 +153,10 @@ class GradeHiddenCells(Preprocessor):
     enabled = Bool(True).tag(config=True)
 
     def preprocess(self, nb, resources):
-        from ..generation.notebooks import HIDDEN_GRADE_PREFIX
         from . import nbgrader_cells
+        from .nbgrader_kernel import hidden_check_name
 
-        hidden = [cell for cell in nb.cells
-                  if cell.cell_type == "code"
-                  and str(cell.metadata.get("nbgrader", {}).get("grade_id", "")).startswith(HIDDEN_GRADE_PREFIX)]
+        hidden = [(cell, name) for cell in nb.cells if (name := hidden_check_name(cell)) is not None]
         if not hidden:
             return nb, resources
         slug = resources["nbgrader"]["notebook"]
@@ -171,8 +169,7 @@ class GradeHiddenCells(Preprocessor):
                                                       "your mistake; your teaching staff will look at it)."}
         if graded.get("status") == "refused":
             self.log.error("Hidden checks of %s not run: %s", notebook, graded.get("message", ""))
-        for cell in hidden:
-            name = cell.metadata["nbgrader"]["grade_id"][len(HIDDEN_GRADE_PREFIX):]
+        for cell, name in hidden:
             if graded.get("status") == "refused":
                 outputs = nbgrader_cells.refused_outputs(graded)
             else:
