@@ -198,17 +198,25 @@ def _live_kernels(lab) -> int:
     return sum(1 for session in sessions if session.get("kernel"))
 
 
-def _open_and_run(page, lab, path: str) -> list[dict]:
+#: What the page logs when JupyterLab disposes of a kernel while requests to it are pending.
+LOST_KERNEL = "Canceled future for"
+
+
+def _open_and_run(page, lab, path: str, log=None) -> list[dict]:
     """Open the notebook and run every cell; once more from a fresh page if JupyterLab lost the
-    kernel while the page settled (seen once on a fresh start: the kernel was shut down seconds
-    after it started, and no cell could ever finish). A notebook that really hangs, with its
-    kernel alive, still fails."""
+    kernel while the page settled (seen on a fresh start: the kernel was shut down a second
+    after it started, and no cell could ever finish). The lost kernel's own console errors
+    (its pending requests cancelled) go with it; any other error stays in ``log``. A notebook
+    that really hangs, with its kernel alive, still fails."""
+    before = len(log.errors) if log is not None else 0
     _open(page, lab, path)
     try:
         return _run_every_cell(page)
     except AssertionError:
         if _live_kernels(lab):
             raise
+    if log is not None:
+        log.errors[before:] = [e for e in log.errors[before:] if LOST_KERNEL not in e]
     _close(page, lab)
     _open(page, lab, path)
     return _run_every_cell(page)
@@ -246,7 +254,7 @@ def test_untouched_notebooks_show_only_not_implemented(page, lab, tmp_path):
     page, log = page
     problems = []  # every notebook is run, then every problem is reported
     for ex in exercises():
-        cells = _open_and_run(page, lab, f"untouched/{ex.slug}.ipynb")
+        cells = _open_and_run(page, lab, f"untouched/{ex.slug}.ipynb", log)
         screenshot(page, tmp_path, f"lab-untouched-{ex.slug}")
         _close(page, lab)
         problems += [f"{ex.slug}: unexpected error in {found}" for found in _unexpected(cells, NOT_IMPLEMENTED)]
@@ -268,7 +276,7 @@ def test_untouched_notebooks_show_only_not_implemented(page, lab, tmp_path):
 def test_completed_notebooks_run_without_error_and_typeset_maths(page, lab, tmp_path):
     page, log = page
     for ex in exercises():
-        cells = _open_and_run(page, lab, f"completed/{ex.slug}.ipynb")
+        cells = _open_and_run(page, lab, f"completed/{ex.slug}.ipynb", log)
         if ex.slug == "derivations" and page.locator("mjx-container").count():
             page.locator("mjx-container").first.scroll_into_view_if_needed()
         screenshot(page, tmp_path, f"lab-completed-{ex.slug}")
